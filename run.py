@@ -1,0 +1,8 @@
+"""Thin entry point: ``python run.py run scenarios/belarus_2021.yaml`` (see README)."""
+
+import sys
+
+from sim.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

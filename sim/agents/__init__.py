@@ -1,0 +1,1 @@
+"""The four actor types: migrants (array-backed), carriers, border services, state actors."""

@@ -1,0 +1,165 @@
+"""Carrier: an airline selling packages to Minsk and flying people home again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import mesa
+import numpy as np
+
+from sim.population import JourneyState as S
+
+BOOKING_LEAD_DAYS = 7  # seats are sold a week ahead (assumption)
+RESERVE_USD = 300  # money a traveller keeps beyond the package price (assumption)
+
+
+def flights_on(flights_per_week: float, weekdays: list[str] | None, date: dt.date) -> int:
+    """Number of flights on ``date`` for a route with this schedule.
+
+    Flights are spread evenly: over every day of the week, or over the listed weekdays.
+    A fractional weekly number (0.75 a week = 3 a month) gives whole flights on the right days.
+    The schedule is anchored to the calendar, so it does not depend on the run's start.
+    """
+    if flights_per_week <= 0:
+        return 0
+    ordinal = date.toordinal()
+    if weekdays:
+        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        wd = names[date.weekday()]
+        if wd not in weekdays:
+            return 0
+        per = flights_per_week / len(weekdays)
+        k = (ordinal // 7) * len(weekdays) + sorted(weekdays, key=names.index).index(wd)
+        return math.floor((k + 1) * per + 1e-9) - math.floor(k * per + 1e-9)
+    per = flights_per_week / 7
+    return math.floor((ordinal + 1) * per + 1e-9) - math.floor(ordinal * per + 1e-9)
+
+
+class Carrier(mesa.Agent):
+    """An airline: routes into Minsk with a weekly schedule, and repatriation flights.
+
+    Reads its schedule, prices and bans from ``model.config.carriers[carrier_id]`` every
+    day, so dated events (a suspended route, refused nationalities, sanctions) act at once.
+    """
+
+    def __init__(self, model, carrier_id: str) -> None:
+        super().__init__(model)
+        self.carrier_id = carrier_id
+        self.route_rows = [i for i, (c, _) in enumerate(model.route_refs) if c == carrier_id]
+        self.repat_rows = [i for i, (c, _) in enumerate(model.repat_refs) if c == carrier_id]
+
+    @property
+    def spec(self):
+        """This carrier's block of the live scenario."""
+        return self.model.config.carriers[self.carrier_id]
+
+    def _route(self, i):
+        return self.spec.routes[self.model.route_refs[i][1]]
+
+    def refused(self, i) -> np.ndarray:
+        """Nationality indices this route will not carry today."""
+        m = self.model
+        names = set(self.spec.refused_nationalities) | set(self._route(i).refused_nationalities)
+        return np.array([m.nationalities.index(n) for n in names], dtype=np.int16)
+
+    def flights(self, i, day: int) -> int:
+        """Flights of route ``i`` on day index ``day`` under today's schedule."""
+        if self.spec.sanctioned:
+            return 0
+        route = self._route(i)
+        return flights_on(route.flights_per_week, route.weekdays, self.model.config.start + dt.timedelta(days=day))
+
+    def fly_today(self) -> None:
+        """Fly today's booked parties to Minsk; cancelled or refused bookings go back to waiting."""
+        m, pop = self.model, self.model.population
+        booked = pop.in_state(S.BOOKED)
+        if booked.size == 0:
+            return
+        booked = booked[pop.next_day[booked] == m.day]
+        for i in self.route_rows:
+            rows = booked[pop.route[booked] == i]
+            if rows.size == 0:
+                continue
+            refused = np.isin(pop.nationality[rows], self.refused(i))
+            if self.flights(i, m.day) == 0:
+                refused[:] = True
+            back = rows[refused]
+            pop.state[back] = S.PROSPECTIVE
+            pop.money[back] += self.spec.package_price_usd
+            pop.route[back] = -1
+            fly = rows[~refused]
+            if fly.size:
+                pop.state[fly] = S.IN_MINSK
+                pop.place[fly] = m.minsk
+                pop.next_day[fly] = m.day
+                people = pop.people(fly)
+                m.recorder.add("arrivals_minsk", i, people)
+                m.recorder.add_flow(m.route_path[i], people)
+
+    def sell_seats(self) -> None:
+        """Sell the seats of flights a week ahead, first come first served, to those who can pay.
+
+        The transit state's visa approval applies: a refused visa ends the journey at home.
+        """
+        m, pop = self.model, self.model.population
+        sale_day = m.day + BOOKING_LEAD_DAYS
+        if sale_day >= m.n_days:
+            return
+        waiting = m.waiting_pool
+        transit = m.transit_state
+        visa = transit.spec.visa_approval if transit else 1.0
+        price = self.spec.package_price_usd
+        for i in self.route_rows:
+            if waiting.size == 0:
+                return
+            route = self._route(i)
+            seats = int(self.flights(i, sale_day) * route.seats * route.load_factor * m.config.scale)
+            if seats <= 0:
+                continue
+            serves = [m.origin_ids.index(o) for o in (route.serves or [route.from_])]
+            ok = np.isin(pop.origin[waiting], serves) & (pop.money[waiting] >= price + RESERVE_USD)
+            ok &= ~np.isin(pop.nationality[waiting], self.refused(i))
+            candidates = waiting[ok]
+            if candidates.size == 0:
+                continue
+            fits = np.cumsum(pop.size[candidates]) <= seats
+            buyers = candidates[fits]
+            refused_visa = m.rng.random(buyers.size) >= visa
+            pop.state[buyers[refused_visa]] = S.STAYED_HOME
+            sold = buyers[~refused_visa]
+            pop.state[sold] = S.BOOKED
+            pop.route[sold] = i
+            pop.next_day[sold] = sale_day
+            pop.money[sold] -= price
+            waiting = waiting[pop.state[waiting] == S.PROSPECTIVE]
+        m.waiting_pool = waiting
+
+    def fly_repatriation(self) -> None:
+        """Fly people waiting in Minsk home, oldest arrivals first, up to today's seats."""
+        m, pop = self.model, self.model.population
+        for i in self.repat_rows:
+            rep = self.spec.repatriation[m.repat_refs[i][1]]
+            seats = flights_on(rep.flights_per_week, None, m.config.start + dt.timedelta(days=m.day))
+            seats = int(seats * rep.seats * m.config.scale)
+            if seats <= 0:
+                continue
+            waiting = pop.in_state(S.WAITING_RETURN)
+            nats = [m.nationalities.index(n) for n in rep.nationalities]
+            waiting = waiting[np.isin(pop.nationality[waiting], nats)]
+            if waiting.size == 0:
+                continue
+            fly = waiting[np.cumsum(pop.size[waiting]) <= seats]
+            pop.state[fly] = S.REPATRIATED
+            pop.place[fly] = m.place_index[rep.to]
+            m.recorder.add("repatriated", i, pop.people(fly))
+
+    def repatriation_active(self) -> set[int]:
+        """Nationality indices with a repatriation flight this week."""
+        m = self.model
+        out: set[int] = set()
+        for i in self.repat_rows:
+            rep = self.spec.repatriation[m.repat_refs[i][1]]
+            if rep.flights_per_week > 0 and rep.seats > 0:
+                out.update(m.nationalities.index(n) for n in rep.nationalities)
+        return out

@@ -1,0 +1,238 @@
+"""Migrant rules, applied to all travel parties at once.
+
+The :class:`~sim.population.Migrant` class gives one party's view; these functions are
+the behaviour, written over the population's arrays so a day costs vector operations.
+Each function is one rule of ``docs/model.md`` ("Submodels").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import JourneyState as S
+
+
+def geometric(model, mean_days: float, n: int) -> np.ndarray:
+    """Whole days (≥ 1) until an event with a daily chance of 1/mean_days."""
+    p = min(1.0, 1.0 / max(mean_days, 1.0))
+    return model.rng.geometric(p, size=n).astype(np.int32)
+
+
+def arrive_at_origins(model) -> None:
+    """New prospective travellers appear at each origin (Poisson parties a day)."""
+    sc, pop = model.config, model.population
+    party = sc.demand.party_size
+    for k, origin_id in enumerate(model.origin_ids):
+        demand = sc.demand.origins[origin_id]
+        factor = sc.demand.scale * sc.scale
+        for actor in model.state_actors.values():
+            factor *= actor.demand_multiplier(origin_id)
+        rate = demand.people_per_week * factor / 7 / party.mean
+        n = int(model.rng.poisson(rate)) if rate > 0 else 0
+        if n == 0:
+            continue
+        size = 1 + model.rng.poisson(party.mean - 1, size=n) if party.mean > 1 else np.ones(n, dtype=np.int64)
+        size = np.minimum(size, party.max)
+        money = model.rng.normal(demand.money_usd.mean, demand.money_usd.sd, size=n)
+        money = np.maximum(money, demand.money_usd.min)
+        pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
+                place=model.origin_place[k], money=money, next_day=model.day)
+        pop.created_people += int(size.sum())
+
+
+def wait_at_origin(model) -> None:
+    """Prospective travellers lose patience (mean ``patience_days``); the rest wait for seats."""
+    pop = model.population
+    waiting = pop.in_state(S.PROSPECTIVE)
+    quit_ = model.rng.random(waiting.size) < 1.0 / model.config.demand.patience_days
+    pop.state[waiting[quit_]] = S.STAYED_HOME
+    model.waiting_pool = waiting[~quit_]
+
+
+def travel_arrivals(model) -> None:
+    """Parties whose journey ends today arrive: at the border, back in Minsk, or at a destination."""
+    pop, rec, day = model.population, model.recorder, model.day
+    due = np.flatnonzero(pop.view("next_day") == day)
+    if due.size == 0:
+        return
+    state = pop.state[due]
+    to_border = due[state == S.TO_BORDER]
+    pop.state[to_border] = S.AT_BORDER
+    pop.place[to_border] = model.segment_place[pop.segment[to_border]]
+    pop.days_forest[to_border] = 0
+    schedule_attempt(model, to_border)
+
+    returned = due[state == S.RETURNING]
+    rec.add_by_key("returned_minsk", pop.segment[returned], pop.size[returned])
+    pop.state[returned] = S.WAITING_RETURN
+    pop.place[returned] = model.minsk
+
+    arrived = due[state == S.CROSSED]
+    pop.state[arrived] = S.AT_DESTINATION
+    pop.place[arrived] = model.destination_place[pop.destination[arrived]]
+    rec.add_by_key("onward_arrivals", pop.destination[arrived], pop.size[arrived])
+
+
+def minsk_day(model) -> None:
+    """A day in Minsk: pay the hotel; decide to leave for the border (mean ``minsk_days``).
+
+    Those who cannot pay another day leave today. Sets ``model.leaving_minsk``.
+    """
+    pop, rules = model.population, model.config.migrants
+    here = pop.in_state(S.IN_MINSK)
+    here = here[pop.next_day[here] < model.day]  # arrived before today
+    leave = (model.rng.random(here.size) < 1.0 / rules.minsk_days) | (pop.money[here] < rules.daily_cost_minsk_usd)
+    stay = here[~leave]
+    pop.money[stay] -= rules.daily_cost_minsk_usd
+    model.leaving_minsk = here[leave]
+
+
+def leave_minsk_unaided(model) -> None:
+    """Leavers not taken by the transit state go by taxi, choosing a segment themselves."""
+    pop = model.population
+    rows = model.leaving_minsk
+    if rows.size == 0:
+        return
+    pop.money[rows] -= model.config.migrants.taxi_to_border_usd
+    send_to_border(model, rows, steered=False)
+    model.leaving_minsk = rows[:0]
+
+
+def perceived_success(model) -> np.ndarray:
+    """Success chance per segment as earlier travellers report it.
+
+    Reports of the 30 days before ``report_delay_days`` ago: got into the EU (crossed,
+    detained or asylum) against all resolved attempts, shrunk to a prior.
+    """
+    choice = model.config.migrants.segment_choice
+    rec, day = model.recorder, model.day
+    last = day - choice.report_delay_days
+    first = max(0, last - 30)
+    if last <= 0:
+        succ = tries = np.zeros(len(model.segment_ids))
+    else:
+        span = slice(first, last)
+        succ = rec.values["crossed"][span].sum(0) + rec.values["detained"][span].sum(0)
+        fail = rec.values["prevented"][span].sum(0) + rec.values["turned_back"][span].sum(0)
+        tries = succ + fail
+    w = choice.prior_weight
+    return (w * choice.prior_success + succ) / (w + tries)
+
+
+def segment_probabilities(model, steered: bool) -> np.ndarray:
+    """Choice probabilities over border segments.
+
+    Utility ``success_weight * perceived_success - distance_weight * km / 100``; when the
+    transit state steers, each segment's weight is multiplied by its country's ``steer``
+    share raised to the state's ``facilitation``.
+    """
+    choice = model.config.migrants.segment_choice
+    u = choice.success_weight * perceived_success(model) - choice.distance_weight * model.segment_km / 100
+    w = np.exp(u - u.max())
+    transit = model.transit_state
+    if steered and transit is not None and transit.spec.steer:
+        steer = np.array([transit.spec.steer.get(c, 0.0) for c in model.countries])
+        w = w * steer[model.segment_country] ** transit.spec.facilitation
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    return w / w.sum()
+
+
+def send_to_border(model, rows: np.ndarray, steered: bool) -> None:
+    """Move parties from Minsk towards a chosen segment, via its staging place."""
+    pop = model.population
+    p = segment_probabilities(model, steered)
+    seg = model.rng.choice(len(p), size=rows.size, p=p).astype(np.int16)
+    pop.state[rows] = S.TO_BORDER
+    pop.segment[rows] = seg
+    pop.place[rows] = model.segment_staging[seg]
+    pop.next_day[rows] = model.day + model.segment_days[seg]
+    endurance = model.config.migrants.endurance_days
+    pop.endurance[rows] = np.maximum(endurance.min, model.rng.normal(endurance.mean, endurance.sd, rows.size))
+    counts = np.bincount(seg, weights=pop.size[rows], minlength=len(p)).astype(np.int64)
+    for j in np.flatnonzero(counts):
+        model.recorder.add_flow(model.segment_path[j], int(counts[j]))
+
+
+def schedule_attempt(model, rows: np.ndarray) -> None:
+    """Set the day of the next attempt: sooner under the transit state's pressure to cross."""
+    transit = model.transit_state
+    pressure = transit.spec.pressure_to_cross if transit else 0.0
+    mean = model.config.migrants.attempt_interval_days * (1 - 0.5 * pressure)
+    model.population.next_day[rows] = model.day + geometric(model, mean, rows.size)
+
+
+def back_to_forest(model, rows: np.ndarray) -> None:
+    """Parties stopped or turned back are in the Belarusian forest again; some move segment."""
+    if rows.size == 0:
+        return
+    pop = model.population
+    pop.state[rows] = S.AT_BORDER
+    pop.attempts[rows] += 1
+    move = model.rng.random(rows.size) < 0.3
+    if move.any():
+        p = segment_probabilities(model, steered=True)
+        pop.segment[rows[move]] = model.rng.choice(len(p), size=int(move.sum()), p=p)
+    pop.place[rows] = model.segment_place[pop.segment[rows]]
+    schedule_attempt(model, rows)
+
+
+def cross_into_eu(model, rows: np.ndarray, country: int) -> None:
+    """Parties through undetected travel on to a destination drawn from ``destinations``."""
+    if rows.size == 0:
+        return
+    pop, dests = model.population, model.config.migrants.destinations
+    weights = np.array([dests[d] for d in model.destination_ids], dtype=float)
+    pick = model.rng.choice(len(weights), size=rows.size, p=weights / weights.sum())
+    pop.state[rows] = S.CROSSED
+    pop.destination[rows] = pick
+    pop.place[rows] = model.reception_place[country]
+    pop.next_day[rows] = model.day + max(1, model.config.migrants.onward_days)
+    for j in np.unique(pop.segment[rows]):
+        model.recorder.add_flow(model.segment_entry[j], pop.people(rows[pop.segment[rows] == j]))
+    for d in np.unique(pick):
+        model.recorder.add_flow(model.onward_path[(country, int(d))], pop.people(rows[pick == d]))
+
+
+def forest_day(model) -> None:
+    """A day in the forest: exposure, money and endurance run down, give up, or set off to cross."""
+    from sim.agents import hardship
+
+    hardship.forest_day(model)
+
+
+def in_procedure_day(model) -> None:
+    """Detained or in reception: some abscond onward each day; at the decision, protection or deportation."""
+    pop, rec = model.population, model.recorder
+    rows = np.flatnonzero((pop.view("state") == S.DETAINED) | (pop.view("state") == S.ASYLUM))
+    if rows.size == 0:
+        return
+    country = pop.segment[rows]
+    country = model.segment_country[country]
+    policies = [model.config.border_services[c].policy for c in model.countries]
+    abscond_p = np.array([p.abscond_per_day for p in policies])[country]
+    accept_p = np.array([p.asylum_acceptance for p in policies])[country]
+    gone = model.rng.random(rows.size) < abscond_p
+    for k in np.unique(country[gone]):
+        cross_into_eu(model, rows[gone & (country == k)], int(k))
+    decided = ~gone & (pop.next_day[rows] <= model.day)
+    granted = decided & pop.claimed[rows] & (model.rng.random(rows.size) < accept_p)
+    refused = decided & ~granted
+    pop.state[rows[granted]] = S.PROTECTED
+    pop.state[rows[refused]] = S.DEPORTED
+    pop.place[rows[refused]] = model.origin_place[pop.origin[rows[refused]]]
+    rec.add_by_key("deported", country[refused].astype(np.int64), pop.size[rows[refused]])
+
+
+def waiting_return_day(model) -> None:
+    """In Minsk after giving up: fly home on a commercial flight if it can be paid; else wait."""
+    pop, rules = model.population, model.config.migrants
+    rows = pop.in_state(S.WAITING_RETURN)
+    if rows.size == 0:
+        return
+    afford = pop.money[rows] >= rules.return_ticket_usd
+    go = afford & (model.rng.random(rows.size) < rules.self_return_per_day)
+    home = rows[go]
+    pop.state[home] = S.RETURNED_HOME
+    pop.place[home] = model.origin_place[pop.origin[home]]
+    pop.money[home] -= rules.return_ticket_usd

@@ -1,0 +1,164 @@
+"""Matplotlib drawings shared by the demo and the HTML report: the network map and time series.
+
+Only the object-oriented API (:class:`matplotlib.figure.Figure`) is used, never pyplot, so
+figures can be drawn from several threads (one per browser session) without global state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+KIND_STYLE = {
+    "origin": ("#d95f02", "o"),
+    "air_hub": ("#7570b3", "s"),
+    "minsk": ("#e7298a", "*"),
+    "staging": ("#a6761d", "^"),
+    "border_segment": ("#1b9e77", "D"),
+    "eu_transit": ("#66a61e", "v"),
+    "destination": ("#1f78b4", "P"),
+}
+MODE_STYLE = {
+    "flight": ("#9e9ac8", (0, (4, 3))),
+    "road": ("#969696", "-"),
+    "forest": ("#31a354", (0, (1, 2))),
+    "onward": ("#6baed6", "-"),
+}
+COUNTRY_COLOURS = {"PL": "#dc143c", "LT": "#c8a400", "LV": "#7b1e3a", "BY": "#2ca02c", "DE": "#222222"}
+ZOOM_KINDS = ("minsk", "staging", "border_segment", "eu_transit")
+
+
+def country_colour(country: str, index: int = 0) -> str:
+    """A stable colour for a country code."""
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
+    return COUNTRY_COLOURS.get(country, palette[index % len(palette)])
+
+
+def places_from_scenario(places: Mapping) -> dict[str, dict]:
+    """Normalise scenario places (pydantic objects or dicts) to plain dicts.
+
+    Args:
+        places: Place id → object or dict with ``name, lat, lon, country, kind``.
+
+    Returns:
+        Place id → dict with those keys.
+    """
+    out = {}
+    for pid, p in places.items():
+        d = p if isinstance(p, Mapping) else p.model_dump()
+        out[pid] = {"name": d.get("name", pid), "lat": float(d["lat"]), "lon": float(d["lon"]),
+                    "country": d.get("country", ""), "kind": d.get("kind", "")}
+    return out
+
+
+def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, margin: float = 0.4):
+    """Longitude/latitude box around the places of the given kinds (the border zone).
+
+    Returns:
+        ``(lon_min, lon_max, lat_min, lat_max)``, or None when no place has those kinds.
+    """
+    pts = [(p["lon"], p["lat"]) for p in places.values() if p["kind"] in kinds]
+    if not pts:
+        return None
+    lons, lats = zip(*pts)
+    return min(lons) - margin, max(lons) + margin, min(lats) - margin, max(lats) + margin
+
+
+def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people: Mapping[str, float],
+                 edge_people: Sequence[float] | None = None, box=None, labels: int = 8) -> None:
+    """Draw places (marker area ∝ people there) and links (width ∝ recent flow) on lon/lat axes.
+
+    Args:
+        ax: A matplotlib Axes.
+        places: Place id → dict with ``name, lat, lon, kind`` (see :func:`places_from_scenario`).
+        edges: ``(from, to, mode)`` tuples.
+        people: Place id → people there now.
+        edge_people: People moving along each edge recently (same order as ``edges``), or None.
+        box: ``(lon_min, lon_max, lat_min, lat_max)`` to zoom to, or None for every place.
+        labels: How many of the fullest places to name (Minsk is always named).
+    """
+    inside = {pid for pid, p in places.items()
+              if box is None or (box[0] <= p["lon"] <= box[1] and box[2] <= p["lat"] <= box[3])}
+    top_flow = max([1.0, *(edge_people or [])])
+    for k, (u, v, mode) in enumerate(edges):
+        if u not in places or v not in places or (u not in inside and v not in inside):
+            continue
+        colour, style = MODE_STYLE.get(mode, ("#999999", "-"))
+        flow = float(edge_people[k]) if edge_people is not None else 0.0
+        width = 0.6 + 5.0 * np.sqrt(flow / top_flow) if flow > 0 else 0.6
+        a, b = places[u], places[v]
+        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color=colour, linestyle=style,
+                linewidth=width, alpha=0.8 if flow > 0 else 0.35, zorder=1)
+    top = max([1.0, *(float(people.get(p, 0)) for p in inside)])
+    for kind, (colour, marker) in KIND_STYLE.items():
+        ids = [pid for pid in inside if places[pid]["kind"] == kind]
+        if not ids:
+            continue
+        sizes = [12 + 600 * np.sqrt(float(people.get(pid, 0)) / top) for pid in ids]
+        ax.scatter([places[p]["lon"] for p in ids], [places[p]["lat"] for p in ids], s=sizes, c=colour,
+                   marker=marker, edgecolors="black", linewidths=0.4, alpha=0.85, zorder=3,
+                   label=kind.replace("_", " "))
+    named = sorted(inside, key=lambda p: -float(people.get(p, 0)))[:labels]
+    named += [p for p in inside if places[p]["kind"] == "minsk" and p not in named]
+    for pid in named:
+        p = places[pid]
+        count = int(people.get(pid, 0))
+        text = f"{p['name']} {count:,}" if count else p["name"]
+        ax.annotate(text, (p["lon"], p["lat"]), xytext=(4, 4), textcoords="offset points", fontsize=7,
+                    zorder=4)
+    if box is not None:
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect(1.0 / np.cos(np.radians(np.mean(ax.get_ylim()))), adjustable="datalim")
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+
+
+def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8)) -> Figure:
+    """A figure with one network map (see :func:`draw_network`)."""
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    ax = fig.subplots()
+    draw_network(ax, places, edges, people, edge_people=edge_people, box=box)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=6, loc="best", markerscale=0.5, framealpha=0.7)
+    return fig
+
+
+def day_axis(start: dt.date, n: int) -> np.ndarray:
+    """Dates of the first ``n`` days from ``start`` as numpy datetime64 values."""
+    return np.datetime64(start.isoformat(), "D") + np.arange(n)
+
+
+def series_figure(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], start: dt.date, n_days: int,
+                  size=(4.8, 3.8)) -> Figure:
+    """Line charts over time, one panel per entry.
+
+    Args:
+        panels: ``(title, {label: daily values})`` per panel, stacked vertically.
+        start: Date of day 0.
+        n_days: Days in the whole run (fixes the x-axis so it does not jump as days pass).
+        size: Figure size in inches.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True))
+    x_all = day_axis(start, max(n_days, 1))
+    for ax, (title, series) in zip(axes, panels):
+        for k, (label, values) in enumerate(series.items()):
+            values = np.asarray(values)
+            ax.plot(x_all[: len(values)], values, label=label, color=country_colour(label, k), linewidth=1.4)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlim(x_all[0], x_all[-1])
+        ax.set_ylim(bottom=0)
+        ax.grid(True, linewidth=0.3, alpha=0.5)
+        ax.tick_params(labelsize=7)
+        if series:
+            ax.legend(fontsize=7, loc="upper left")
+    axes[-1].tick_params(axis="x", labelrotation=30)
+    return fig

@@ -1,0 +1,298 @@
+"""Scenario file → validated :class:`~sim.schema.Scenario`.
+
+Reads YAML with safe loading only, follows ``extends:`` chains, applies
+``--set key.path=value`` overrides, validates with pydantic and checks every
+cross-reference. Every problem becomes a :class:`~sim.errors.ScenarioError`
+naming the file, the key path (and its line where known), the reason and a hint.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim import schema
+from sim.errors import ScenarioError, did_you_mean
+from sim.references import check_references
+
+MAX_EXTENDS_DEPTH = 10
+
+
+# --------------------------------------------------------------------------- YAML reading
+def _line_map(node, prefix: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    """Map each key path in a composed YAML node tree to its 1-based line."""
+    out = {} if out is None else out
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = prefix + (str(key_node.value),)
+            out[path] = key_node.start_mark.line + 1
+            _line_map(value_node, path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            path = prefix + (str(i),)
+            out[path] = item.start_mark.line + 1
+            _line_map(item, path, out)
+    return out
+
+
+def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """Read one YAML mapping safely; return it with its key-path → line map."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("the file does not exist.", file=str(path), hint="check the path.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"the file cannot be read ({exc}).", file=str(path)) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(
+            f"this is not valid YAML ({problem}).",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+            hint="check indentation and colons near that line.",
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario file must be a mapping of keys to values.", file=str(path))
+    return data, _line_map(node)
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Merge ``top`` over ``base``: mappings merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_raw(path: Path, _depth: int = 0) -> tuple[dict, dict[tuple, tuple[str, int]]]:
+    """Read a scenario file and everything it ``extends``, merged; lines name their file."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    located = {k: (str(path), v) for k, v in lines.items()}
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, located
+    if _depth >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError("'extends' goes too deep (a loop?).", file=str(path), key_path="extends")
+    if not isinstance(parent, str):
+        raise ScenarioError("'extends' must be a file path.", file=str(path), key_path="extends",
+                            line=lines.get(("extends",)))
+    parent_path = (path.parent / parent).resolve()
+    if not parent_path.exists():
+        raise ScenarioError(f"the file it extends, '{parent}', does not exist.", file=str(path),
+                            key_path="extends", line=lines.get(("extends",)),
+                            hint="paths are relative to the scenario file.")
+    base, base_lines = load_raw(parent_path, _depth + 1)
+    base_lines.update(located)
+    return deep_merge(base, data), base_lines
+
+
+# --------------------------------------------------------------------------- key paths
+def split_path(key_path: str) -> list[str]:
+    """Split a dotted key path; empty parts are errors."""
+    parts = key_path.split(".")
+    if not key_path or any(p == "" for p in parts):
+        raise ScenarioError(f"'{key_path}' is not a valid key path.", key_path=key_path,
+                            hint="write it as dotted keys, e.g. border_services.PL.policy.turn_back_share.")
+    return parts
+
+
+def set_path(data: dict, key_path: str, value: Any, *, source: str, must_exist: bool = True) -> None:
+    """Set ``value`` at dotted ``key_path`` inside nested dicts/lists, in place."""
+    parts = split_path(key_path)
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(f"'{part}' is not an index of this list (it has {len(node)} items).",
+                                    file=source, key_path=here)
+            idx: Any = int(part)
+        elif isinstance(node, dict):
+            idx = part
+            if part not in node and (must_exist or not last):
+                hint = did_you_mean(part, node.keys()) or f"known keys: {', '.join(map(str, node)) or 'none'}."
+                raise ScenarioError("there is no such key in the scenario.", file=source, key_path=here, hint=hint)
+        else:
+            raise ScenarioError("this key holds a plain value, so it has no sub-keys.", file=source,
+                                key_path=".".join(parts[:depth]))
+        if last:
+            node[idx] = value
+        else:
+            node = node[idx]
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse one ``key.path=value`` command-line override; the value is YAML."""
+    if "=" not in text:
+        raise ScenarioError(f"'{text}' has no '='.", file="--set", hint="write --set key.path=value.")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+# --------------------------------------------------------------------------- validation
+def _fill_defaults(data: dict) -> dict:
+    """Expand the data to every field with its default, so event key paths can address them."""
+    return schema.Scenario.model_validate(data).model_dump(by_alias=True, mode="python")
+
+
+def _field_hint(model: type[BaseModel], loc: tuple) -> str | None:
+    """Walk pydantic field info along ``loc`` and return a did-you-mean for the last key."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                field = next((f for f in current.model_fields.values() if f.alias == part), None)
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            args = getattr(current, "__args__", ())
+            current = args[-1] if args else None
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        names = [f.alias or n for n, f in current.model_fields.items()]
+        return did_you_mean(loc[-1], names) or f"allowed keys: {', '.join(names)}."
+    return None
+
+
+def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefix: str = "") -> None:
+    """Turn the first pydantic error into a ScenarioError with file, key path and line."""
+    err = exc.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    key_path = ".".join(filter(None, [prefix, *loc]))
+    file, line = default_file, None
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            file, line = lines[loc[:n]]
+            break
+    kind = err["type"]
+    hint = None
+    if kind == "extra_forbidden":
+        reason = "this key is not part of the scenario schema."
+        hint = _field_hint(schema.Scenario, loc)
+    elif kind == "missing":
+        reason = "this required key is missing."
+        hint = "see docs/model.md for every key, its unit and default."
+    else:
+        reason = err["msg"].rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else err["msg"]
+        ctx = err.get("ctx") or {}
+        if "expected" in ctx:
+            hint = f"expected one of {ctx['expected']}."
+    more = len(exc.errors()) - 1
+    if more:
+        reason += f" ({more} more problem{'s' if more > 1 else ''} after this one.)"
+    raise ScenarioError(reason, file=file, key_path=key_path or None, line=line, hint=hint) from None
+
+
+def validate(data: dict, lines: dict, file: str) -> schema.Scenario:
+    """Validate merged scenario data, its references and its events."""
+    try:
+        scenario = schema.Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(exc, lines, file)
+    check_references(scenario, lines, file)
+    _check_events(scenario, lines, file)
+    return scenario
+
+
+def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
+    """Apply the events in date order to a copy; every state on the way must validate."""
+    full = scenario.model_dump(by_alias=True, mode="python")
+    order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].date)
+    for i in order:
+        event = scenario.events[i]
+        where = lines.get(("events", str(i)), (file, None))
+        if not scenario.start <= event.date <= scenario.end:
+            raise ScenarioError(
+                f"the event is dated {event.date}, outside the run ({scenario.start} to {scenario.end}).",
+                file=where[0], line=where[1], key_path=f"events.{i}.date",
+                hint="move the date into the run or change start/end.")
+        for key_path, value in event.set.items():
+            if key_path.split(".")[0] in ("events", "start", "end", "places", "links", "seed", "name"):
+                raise ScenarioError("an event cannot change this part of a scenario.", file=where[0],
+                                    line=where[1], key_path=f"events.{i}.set.{key_path}",
+                                    hint="events change levers: carriers, border_services, state_actors, demand, migrants.")
+            try:
+                set_path(full, key_path, copy.deepcopy(value), source=where[0])
+            except ScenarioError as exc:
+                exc.key_path = f"events.{i}.set.{exc.key_path}"
+                exc.line = where[1]
+                raise ScenarioError(exc.reason, file=where[0], line=where[1], key_path=exc.key_path,
+                                    hint=exc.hint) from None
+        try:
+            after = schema.Scenario.model_validate(full)
+        except ValidationError as exc:
+            raise_validation(exc, {}, where[0], prefix=f"events.{i}.set→")
+        check_references(after, {}, where[0], prefix=f"events.{i}.set→")
+
+
+def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenario:
+    """Load, merge, override and validate a scenario.
+
+    Args:
+        source: Path to a YAML file, a dict of scenario data, or a Scenario.
+        overrides: ``{"key.path": value}`` or a list of ``"key.path=value"`` strings;
+            string values are parsed as YAML.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: For any problem, with file, key path, line and hint.
+    """
+    if isinstance(source, schema.Scenario):
+        data, lines, file = source.model_dump(by_alias=True, mode="python"), {}, "<scenario>"
+    elif isinstance(source, dict):
+        data, lines, file = copy.deepcopy(source), {}, "<scenario>"
+    else:
+        path = Path(source)
+        data, lines = load_raw(path)
+        file = str(path)
+        base_dir = path.resolve().parent
+        if isinstance(data.get("observed"), str) and not Path(data["observed"]).is_absolute():
+            data["observed"] = str((base_dir / data["observed"]).resolve())
+    if overrides:
+        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
+        filled = None
+        for key, value in items:
+            if isinstance(value, str) and not isinstance(overrides, list):
+                try:
+                    value = yaml.safe_load(value) if value.strip() else value
+                except yaml.YAMLError:
+                    pass
+            try:
+                set_path(data, key, value, source="--set")
+            except ScenarioError:
+                if filled is None:  # the key may be a default not written in the file
+                    try:
+                        filled = _fill_defaults(data)
+                    except ValidationError as exc:
+                        raise_validation(exc, lines, file)
+                set_path(filled, key, value, source="--set")
+                data = filled
+    return validate(data, lines, file)
+
+
+def scenario_date(scenario: schema.Scenario, day: int) -> dt.date:
+    """Calendar date of day index ``day`` (0 = start)."""
+    return scenario.start + dt.timedelta(days=day)

@@ -1,0 +1,231 @@
+"""CorridorModel: the Mesa model of the Minsk corridor, one day per step."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from sim import schema
+from sim.agents import migrant as rules
+from sim.agents.border_service import BorderService
+from sim.agents.carrier import Carrier
+from sim.agents.state_actor import StateActor
+from sim.loader import set_path
+from sim.network import build_network, journey, minsk_id
+from sim.population import STATE_NAMES, JourneyState, Population
+from sim.recorder import Recorder
+
+S = JourneyState
+
+
+class CorridorModel(mesa.Model):
+    """Migrants, carriers, border services and state actors on a network of real places.
+
+    Args:
+        scenario: A validated :class:`~sim.schema.Scenario`.
+        rng: Seed (int) for every random draw; defaults to the scenario's seed.
+
+    Attributes:
+        config: The scenario as it stands today (dated events change it).
+        population: The travel parties (:class:`~sim.population.Population`).
+        recorder: Daily metrics (:class:`~sim.recorder.Recorder`).
+        network: The place graph (networkx DiGraph).
+        day: Index of the last simulated day (-1 before the first step).
+    """
+
+    def __init__(self, scenario: schema.Scenario, rng: int | None = None) -> None:
+        seed = scenario.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario.model_copy(deep=True)
+        self.n_days = scenario.days
+        self.day = -1
+        self.network = build_network(scenario)
+        self._index_places(scenario)
+        self._index_segments(scenario)
+        self._index_routes(scenario)
+        self.population = Population(capacity=self._expected_rows(scenario))
+        self.temperature = self._daily_temperature(scenario)
+        self.recorder = Recorder(self.n_days, self._key_spaces(), self._counting_rules(scenario), self.edges)
+        self.carriers = {cid: Carrier(self, cid) for cid in scenario.carriers}
+        self.border_services = {c: BorderService(self, c) for c in scenario.border_services}
+        self.state_actors = {aid: StateActor(self, aid) for aid in scenario.state_actors}
+        self.events_applied: list[tuple[str, str]] = []
+        # Mesa's event list runs each dated change before that day's step; it holds weak
+        # references, so the callbacks are kept alive here.
+        self._event_callbacks = [functools.partial(self.apply_event, e)
+                                 for e in sorted(scenario.events, key=lambda e: e.date)]
+        for callback in self._event_callbacks:
+            self.schedule_event(callback, at=(callback.args[0].date - scenario.start).days + 0.5)
+        self.running = True
+
+    # ------------------------------------------------------------------ set-up
+    def _index_places(self, sc: schema.Scenario) -> None:
+        self.place_ids = list(sc.places)
+        self.place_index = {p: i for i, p in enumerate(self.place_ids)}
+        self.place_country = [sc.places[p].country for p in self.place_ids]
+        self.minsk = self.place_index[minsk_id(sc)]
+        self.origin_ids = list(sc.demand.origins)
+        self.origin_place = np.array([self.place_index[o] for o in self.origin_ids], dtype=np.int16)
+        self.nationalities = sorted({o.nationality for o in sc.demand.origins.values()})
+        self.origin_nationality = np.array(
+            [self.nationalities.index(sc.demand.origins[o].nationality) for o in self.origin_ids], dtype=np.int16)
+        self.destination_ids = list(sc.migrants.destinations)
+        self.destination_place = np.array([self.place_index[d] for d in self.destination_ids], dtype=np.int16)
+        self.edges = [(u, v, d["mode"]) for u, v, d in self.network.edges(data=True)]
+        self.edge_index = {(u, v): i for i, (u, v, _) in enumerate(self.edges)}
+
+    def path_edges(self, source: str, target: str) -> tuple[np.ndarray, int, float]:
+        """Edge indices along the quickest path, its days and km."""
+        path, days, km = journey(self.network, source, target)
+        ids = [self.edge_index[(u, v)] for u, v in zip(path, path[1:]) if (u, v) in self.edge_index]
+        return np.array(ids, dtype=np.int64), days, km
+
+    def _index_segments(self, sc: schema.Scenario) -> None:
+        self.countries = list(sc.border_services)
+        refs = [(c, sid, seg) for c, bs in sc.border_services.items() for sid, seg in bs.segments.items()]
+        self.segment_ids = [sid for _, sid, _ in refs]
+        self.segment_country = np.array([self.countries.index(c) for c, _, _ in refs], dtype=np.int16)
+        self.segment_place = np.array([self.place_index[seg.place] for _, _, seg in refs], dtype=np.int16)
+        self.segment_staging = np.array([self.place_index[seg.staging] for _, _, seg in refs], dtype=np.int16)
+        minsk = self.place_ids[self.minsk]
+        self.segment_days = np.zeros(len(refs), dtype=np.int32)
+        self.segment_km = np.zeros(len(refs))
+        self.segment_path, self.segment_back, self.segment_entry = [], [], []
+        for j, (c, _, seg) in enumerate(refs):
+            edges, days, km = self.path_edges(minsk, seg.place)
+            self.segment_path.append(edges)
+            self.segment_days[j], self.segment_km[j] = max(1, days), km
+            self.segment_back.append(self.path_edges(seg.place, minsk)[0])
+            self.segment_entry.append(self.path_edges(seg.place, sc.border_services[c].reception)[0])
+        self.reception_place = np.array(
+            [self.place_index[sc.border_services[c].reception] for c in self.countries], dtype=np.int16)
+        self.onward_path = {
+            (k, d): self.path_edges(sc.border_services[c].reception, dest)[0]
+            for k, c in enumerate(self.countries) for d, dest in enumerate(self.destination_ids)}
+
+    def _index_routes(self, sc: schema.Scenario) -> None:
+        self.route_refs = [(cid, rid) for cid, car in sc.carriers.items() for rid in car.routes]
+        self.route_labels = [rid for _, rid in self.route_refs]
+        self.route_path = [self.path_edges(sc.carriers[c].routes[r].from_, sc.carriers[c].routes[r].to)[0]
+                           for c, r in self.route_refs]
+        self.repat_refs = [(cid, rid) for cid, car in sc.carriers.items() for rid in car.repatriation]
+        self.repat_labels = [rid for _, rid in self.repat_refs]
+
+    def _key_spaces(self) -> dict:
+        sc = self.config
+        return {
+            "segment": [(s, self.countries[self.segment_country[j]]) for j, s in enumerate(self.segment_ids)],
+            "route": [(r, "BY") for r in self.route_labels],
+            "destination": [(d, sc.places[d].country) for d in self.destination_ids],
+            "repatriation": [(r, sc.places[sc.carriers[c].repatriation[r].to].country) for c, r in self.repat_refs],
+            "country": [(c, c) for c in self.countries],
+            "minsk": [("minsk", "BY")],
+        }
+
+    def _counting_rules(self, sc: schema.Scenario) -> dict:
+        rules_by_country = {}
+        for country, bs in sc.border_services.items():
+            spans = []
+            for rule in bs.counts or [schema.CountingRule(metrics=["attempts"])]:
+                first = 0 if rule.from_ is None else max(0, (rule.from_ - sc.start).days)
+                last = self.n_days - 1 if rule.until is None else min(self.n_days - 1, (rule.until - sc.start).days)
+                spans.append((list(rule.metrics), first, last))
+            rules_by_country[country] = spans
+        return rules_by_country
+
+    def _expected_rows(self, sc: schema.Scenario) -> int:
+        weekly = sum(o.people_per_week for o in sc.demand.origins.values()) * sc.demand.scale * sc.scale
+        facil = max([1.0] + [a.exit_facilitation for a in sc.state_actors.values()])
+        return int(weekly * facil * sc.days / 7 / sc.demand.party_size.mean * 1.2) + 1024
+
+    def _daily_temperature(self, sc: schema.Scenario) -> np.ndarray:
+        months = np.array([(sc.start + dt.timedelta(days=d)).month - 1 for d in range(self.n_days)])
+        return np.asarray(sc.monthly_temperature_c)[months]
+
+    # ------------------------------------------------------------------ events
+    def apply_event(self, event: schema.Event) -> None:
+        """Apply one dated change to the live scenario (already validated at load time)."""
+        data = self.config.model_dump(by_alias=True, mode="python")
+        for key_path, value in event.set.items():
+            set_path(data, key_path, copy.deepcopy(value), source="event")
+        self.config = schema.Scenario.model_validate(data)
+        self.events_applied.append((event.date.isoformat(), event.note or ", ".join(event.set)))
+
+    # ------------------------------------------------------------------ running
+    @property
+    def date(self) -> dt.date:
+        """Calendar date of the last simulated day (the start date before the first step)."""
+        return self.config.start + dt.timedelta(days=max(self.day, 0))
+
+    @property
+    def transit_state(self) -> StateActor | None:
+        """The state actor that moves people to the borders (Belarus), if any."""
+        return next((a for a in self.state_actors.values() if a.role == "transit"), None)
+
+    def step(self) -> None:
+        """Simulate one day, in the order documented in docs/model.md."""
+        if self.day + 1 >= self.n_days:
+            self.running = False
+            return
+        self.day += 1
+        self.recorder.day = self.day
+        rules.arrive_at_origins(self)
+        rules.wait_at_origin(self)
+        for carrier in self.carriers.values():
+            carrier.fly_today()
+        for carrier in self.carriers.values():
+            carrier.sell_seats()
+        for carrier in self.carriers.values():
+            carrier.fly_repatriation()
+        rules.travel_arrivals(self)
+        rules.minsk_day(self)
+        for actor in self.state_actors.values():
+            actor.step()
+        rules.leave_minsk_unaided(self)
+        for service in self.border_services.values():
+            service.resolve_attempts()
+        rules.forest_day(self)
+        rules.in_procedure_day(self)
+        rules.waiting_return_day(self)
+        self._record_stocks()
+        if self.day + 1 >= self.n_days:
+            self.running = False
+
+    def _record_stocks(self) -> None:
+        pop, rec = self.population, self.recorder
+        rec.set_states(pop.people_by_state())
+        state, size = pop.view("state"), pop.view("size")
+        border = (state == S.AT_BORDER) | (state == S.ATTEMPTING)
+        rec.set_stock("at_border", np.bincount(pop.view("segment")[border], weights=size[border],
+                                               minlength=len(self.segment_ids)).astype(np.int64))
+        in_minsk = (state == S.IN_MINSK) | (state == S.WAITING_RETURN)
+        rec.set_stock("in_minsk", [int(size[in_minsk].sum())])
+
+    def run_to_end(self, progress=None) -> None:
+        """Step until the end date; ``progress`` is called with each finished day index."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.day)
+
+    # ------------------------------------------------------------------ reading
+    def people_by_state(self) -> dict[str, int]:
+        """People in each journey state now."""
+        return dict(zip(STATE_NAMES, map(int, self.population.people_by_state())))
+
+    def people_by_place(self) -> dict[str, int]:
+        """People at each place now (terminal states excluded, except destinations)."""
+        pop = self.population
+        state, place, size = pop.view("state"), pop.view("place"), pop.view("size")
+        live = (place >= 0) & ((state < S.AT_DESTINATION) | (state == S.AT_DESTINATION))
+        counts = np.bincount(place[live], weights=size[live], minlength=len(self.place_ids))
+        return {p: int(c) for p, c in zip(self.place_ids, counts)}
+
+    def dates(self) -> list[str]:
+        """ISO dates of every day of the run."""
+        return [(self.config.start + dt.timedelta(days=d)).isoformat() for d in range(self.n_days)]

@@ -1,0 +1,189 @@
+"""Array-backed population of travel parties, behind a readable :class:`Migrant` API.
+
+Each row is one travel party; ``size`` is the number of people in it and every count
+the model reports is in people (the sum of ``size``). State that is touched every day
+lives in numpy arrays so that a day costs a few vector operations, not Python per person.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class JourneyState(IntEnum):
+    """Where a person is on the journey. Every person is in exactly one state."""
+
+    PROSPECTIVE = 0  # at the origin, wants to travel, no seat yet
+    BOOKED = 1  # bought a package, waits for the flight
+    IN_MINSK = 2  # arrived in Minsk, in a hotel
+    TO_BORDER = 3  # being moved to a staging area / the border
+    AT_BORDER = 4  # in the forest or a camp on the Belarusian side
+    ATTEMPTING = 5  # crossing tonight
+    CROSSED = 6  # inside the EU undetected, moving on
+    DETAINED = 7  # held by a border service (closed centre)
+    ASYLUM = 8  # claimed asylum, in open reception
+    RETURNING = 9  # gave up, on the way back to Minsk
+    WAITING_RETURN = 10  # in Minsk, waiting for a flight home
+    AT_DESTINATION = 11  # reached an EU destination (Germany above all)
+    PROTECTED = 12  # granted protection in the border country
+    DEPORTED = 13  # returned from the EU after a rejected claim
+    REPATRIATED = 14  # flown home on a repatriation flight
+    RETURNED_HOME = 15  # flew home on a commercial flight
+    DEAD = 16  # died on the way
+    STAYED_HOME = 17  # gave up waiting for a seat at the origin
+
+
+STATE_NAMES = [s.name.lower() for s in JourneyState]
+TERMINAL = (
+    JourneyState.AT_DESTINATION,
+    JourneyState.PROTECTED,
+    JourneyState.DEPORTED,
+    JourneyState.REPATRIATED,
+    JourneyState.RETURNED_HOME,
+    JourneyState.DEAD,
+    JourneyState.STAYED_HOME,
+)
+
+# column name -> dtype; -1 marks "none" for index columns
+COLUMNS = {
+    "state": np.int8,
+    "size": np.int32,
+    "origin": np.int16,  # index of the origin
+    "nationality": np.int16,
+    "place": np.int16,  # index of the current place
+    "route": np.int16,  # route flown / booked
+    "segment": np.int16,  # chosen border segment
+    "destination": np.int16,  # place index of the EU destination
+    "money": np.float32,  # USD per person
+    "endurance": np.float32,  # days of hardship left
+    "days_forest": np.int16,
+    "attempts": np.int16,
+    "next_day": np.int32,  # day of the next scheduled action (flight, arrival, attempt, decision)
+    "claimed": np.bool_,  # has claimed asylum
+}
+
+
+class Population:
+    """Columns of equal length, one row per travel party, grown by doubling."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        capacity = max(16, int(capacity))
+        self.n = 0
+        for name, dtype in COLUMNS.items():
+            setattr(self, name, np.zeros(capacity, dtype=dtype))
+        for name in ("origin", "nationality", "place", "route", "segment", "destination"):
+            getattr(self, name)[:] = -1
+        self.created_people = 0
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return len(self.state)
+
+    def _grow(self, need: int) -> None:
+        new_cap = self.capacity
+        while new_cap < need:
+            new_cap *= 2
+        for name, dtype in COLUMNS.items():
+            old = getattr(self, name)
+            fresh = np.zeros(new_cap, dtype=dtype)
+            if name in ("origin", "nationality", "place", "route", "segment", "destination"):
+                fresh[:] = -1
+            fresh[: self.n] = old[: self.n]
+            setattr(self, name, fresh)
+
+    def add(self, count: int, **values) -> slice:
+        """Append ``count`` rows with the given column values; return their slice."""
+        if count <= 0:
+            return slice(self.n, self.n)
+        if self.n + count > self.capacity:
+            self._grow(self.n + count)
+        rows = slice(self.n, self.n + count)
+        self.n += count
+        for name, value in values.items():
+            getattr(self, name)[rows] = value
+        return rows
+
+    def split(self, rows: np.ndarray, people: np.ndarray, **values) -> np.ndarray:
+        """Move ``people`` (≤ size) out of each party in ``rows`` into new rows with ``values``.
+
+        The new rows copy every other column from their party. Returns the new row indices.
+        """
+        rows = np.asarray(rows)
+        people = np.asarray(people, dtype=np.int32)
+        if rows.size == 0:
+            return rows
+        start = self.n
+        self.add(rows.size)
+        new = np.arange(start, self.n)
+        for name in COLUMNS:
+            col = getattr(self, name)
+            col[new] = col[rows]
+        self.size[rows] -= people
+        self.size[new] = people
+        for name, value in values.items():
+            getattr(self, name)[new] = value
+        return new
+
+    def view(self, name: str) -> np.ndarray:
+        """The live part of one column."""
+        return getattr(self, name)[: self.n]
+
+    def in_state(self, state: JourneyState) -> np.ndarray:
+        """Row indices of parties in ``state``."""
+        return np.flatnonzero(self.state[: self.n] == state)
+
+    def people(self, rows=None) -> int:
+        """People in ``rows`` (all rows if None)."""
+        if rows is None:
+            return int(self.size[: self.n].sum())
+        return int(self.size[rows].sum())
+
+    def people_by_state(self) -> np.ndarray:
+        """People in each journey state, indexed by :class:`JourneyState`."""
+        return np.bincount(self.state[: self.n], weights=self.size[: self.n],
+                           minlength=len(JourneyState)).astype(np.int64)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int) -> Migrant:
+        if not 0 <= index < self.n:
+            raise IndexError(index)
+        return Migrant(self, index)
+
+    def __iter__(self):
+        return (Migrant(self, i) for i in range(self.n))
+
+
+class Migrant:
+    """One travel party, read from and written to the population's arrays.
+
+    ``migrant.state`` is a :class:`JourneyState`; ``migrant.size`` the people in the
+    party; the other attributes are the columns of :data:`COLUMNS`.
+    """
+
+    __slots__ = ("population", "unique_id")
+
+    def __init__(self, population: Population, unique_id: int) -> None:
+        self.population = population
+        self.unique_id = unique_id
+
+    def __getattr__(self, name):
+        if name in COLUMNS:
+            value = getattr(self.population, name)[self.unique_id]
+            if name == "state":
+                return JourneyState(int(value))
+            return value.item()
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        if name in COLUMNS:
+            getattr(self.population, name)[self.unique_id] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"Migrant({self.unique_id}, {self.state.name.lower()}, size={self.size})"

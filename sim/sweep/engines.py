@@ -1,0 +1,210 @@
+"""Execution engines: serial, local process pool and Dask distributed.
+
+A :class:`RunTask` is one seeded simulator run. :func:`execute` runs it and
+returns a small picklable record (never per-agent data); exceptions inside a
+run are caught and returned as a failed record so a sweep goes on. Engines
+yield records as runs finish, in any order; callers store them by run index,
+so results do not depend on the engine, worker count or finishing order.
+
+The Dask engine needs the optional extra (``pip install -e .[dask]``). It
+connects to ``scheduler`` (e.g. ``tcp://10.0.0.1:8786`` or a
+``dask_jobqueue.SLURMCluster``'s address) or starts a ``LocalCluster``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+DASK_HINT = "The Dask engine needs the optional extra: pip install -e .[dask]"
+
+
+class EngineUnavailable(Exception):
+    """The requested engine cannot be used (e.g. Dask not installed).
+
+    Attributes:
+        message: One line for the user.
+        exit_code: CLI exit code (2).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One seeded run.
+
+    Attributes:
+        index: Run index (unique within a sweep/ensemble; sort key).
+        scenario: Scenario file path (str) or a Scenario object.
+        seed: Integer seed for ``sim.run``.
+        overrides: Dotted key path -> value.
+        collect: ``collect(result) -> dict`` reducing the run to a record.
+        meta: Extra fields copied into the record (sample, replicate, ...).
+    """
+
+    index: int
+    scenario: Any
+    seed: int
+    overrides: dict = field(default_factory=dict)
+    collect: Callable[[Any], dict] | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def execute(task: RunTask) -> dict:
+    """Run one task; never raises for a failing run.
+
+    Args:
+        task: The run.
+
+    Returns:
+        Record with index, seed, meta, status ('ok'/'failed'), error,
+        elapsed seconds and the collector's fields.
+    """
+    t0 = time.perf_counter()
+    rec = {"index": task.index, "seed": task.seed, **task.meta}
+    try:
+        core = importlib.import_module("sim")
+        result = core.run(task.scenario, seed=task.seed, overrides=dict(task.overrides) or None)
+        rec.update(task.collect(result) if task.collect else {})
+        rec["status"], rec["error"] = "ok", ""
+    except Exception as exc:  # noqa: BLE001 - recorded, sweep goes on
+        rec["status"] = "failed"
+        rec["error"] = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+        rec["traceback"] = traceback.format_exc(limit=8)
+    rec["elapsed"] = round(time.perf_counter() - t0, 4)
+    return rec
+
+
+def _failed(task: RunTask, exc: BaseException) -> dict:
+    return {"index": task.index, "seed": task.seed, **task.meta, "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}", "elapsed": 0.0}
+
+
+class SerialEngine:
+    """Runs tasks one after another in this process."""
+
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict]:
+        """Yield a record per task."""
+        for t in tasks:
+            yield execute(t)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class LocalEngine:
+    """A ``concurrent.futures.ProcessPoolExecutor`` with bounded submission."""
+
+    name = "local"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers)
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict]:
+        """Yield records as runs finish (at most 2 x workers in flight)."""
+        it = iter(tasks)
+        pending: dict[cf.Future, RunTask] = {}
+        for t in islice(it, 2 * self.workers):
+            pending[self._pool.submit(execute, t)] = t
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool
+                    yield _failed(task, exc)
+                for t in islice(it, 1):
+                    pending[self._pool.submit(execute, t)] = t
+
+    def close(self) -> None:
+        """Shut the pool down, cancelling queued runs."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskEngine:
+    """Dask distributed: a given scheduler address or a LocalCluster."""
+
+    name = "dask"
+
+    def __init__(self, workers: int = 1, scheduler: str | None = None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise EngineUnavailable(DASK_HINT) from None
+        self._cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict]:
+        """Yield records as runs finish (at most 4 x workers in flight)."""
+        from dask.distributed import as_completed
+
+        it = iter(tasks)
+        owner: dict[str, RunTask] = {}
+
+        def submit(t: RunTask):
+            fut = self.client.submit(execute, t, pure=False, key=f"run-{t.index}-{time.monotonic_ns()}")
+            owner[fut.key] = t
+            return fut
+
+        ac = as_completed([submit(t) for t in islice(it, 4 * self.workers)])
+        for fut in ac:
+            task = owner.pop(fut.key)
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
+                yield _failed(task, exc)
+            finally:
+                fut.release()
+            for t in islice(it, 1):
+                ac.add(submit(t))
+
+    def close(self) -> None:
+        """Close the client (and the LocalCluster we started)."""
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = None):
+    """Create an engine.
+
+    Args:
+        kind: 'local' (process pool; serial when workers == 1) or 'dask'.
+        workers: Worker processes (local, or LocalCluster size).
+        scheduler: Dask scheduler address; implies kind 'dask'.
+
+    Returns:
+        An engine with ``map_unordered(tasks)`` and ``close()``.
+
+    Raises:
+        EngineUnavailable: Unknown kind or Dask missing.
+    """
+    if scheduler and kind == "local":
+        kind = "dask"
+    if kind == "dask":
+        return DaskEngine(workers=workers, scheduler=scheduler)
+    if kind != "local":
+        raise EngineUnavailable(f"Unknown engine '{kind}'; use local or dask.")
+    return SerialEngine() if workers <= 1 else LocalEngine(workers)

@@ -1,0 +1,239 @@
+"""Run a sweep: plan the runs, execute them resumably, aggregate the results.
+
+Seeds: replicate ``r`` of every sample uses the same seed, the ``r``-th child
+of ``numpy.random.SeedSequence(spec.seed)`` (common random numbers, which
+sharpens comparisons between samples). Run index = sample * replicates + r.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.sweep.design import Design, build_design
+from sim.sweep.engines import RunTask, make_engine
+from sim.sweep.outcomes import OutcomeCollector
+from sim.sweep.schema import SweepSpec
+from sim.sweep.store import RunStore, atomic_to_csv, atomic_write_bytes, atomic_write_json, file_hash
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def spawn_seeds(root: int, n: int) -> list[int]:
+    """``n`` independent integer seeds from one root seed.
+
+    Args:
+        root: Root seed.
+        n: Number of seeds.
+
+    Returns:
+        ``SeedSequence(root).spawn(n)[i].generate_state(1)[0]`` as ints.
+    """
+    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(root).spawn(n)]
+
+
+@dataclass
+class Execution:
+    """Counts of one execution pass."""
+
+    total: int
+    skipped: int
+    ok: int
+    failed: int
+    seconds: float
+    engine: str
+    workers: int
+
+
+def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", workers: int = 1,
+                  scheduler: str | None = None, progress: bool = True, retry_failed: bool = False,
+                  desc: str = "runs") -> Execution:
+    """Run the tasks not yet recorded in ``store``, storing each as it finishes.
+
+    Args:
+        store: Result store (decides what is already done).
+        tasks: All tasks of the plan.
+        engine: 'local' or 'dask'.
+        workers: Worker processes.
+        scheduler: Dask scheduler address.
+        progress: Show a tqdm progress bar with ETA.
+        retry_failed: Also re-run runs recorded as failed.
+        desc: Progress bar label.
+
+    Returns:
+        Counts for this pass (failures counted over the whole store).
+    """
+    from tqdm import tqdm
+
+    done = store.status()
+    keep = {"ok"} if retry_failed else {"ok", "failed"}
+    todo = [t for t in tasks if done.get(t.index) not in keep]
+    skipped = len(tasks) - len(todo)
+    t0 = time.perf_counter()
+    eng = None
+    name, nworkers = engine, workers
+    if todo:
+        eng = make_engine(engine, workers, scheduler)
+        name, nworkers = eng.name, eng.workers
+    bar = tqdm(total=len(tasks), initial=skipped, unit="run", desc=desc, disable=not progress,
+               dynamic_ncols=True, file=sys.stderr)
+    ok = failed = 0
+    try:
+        if eng is not None:
+            for rec in eng.map_unordered(todo):
+                arrays = rec.pop("_arrays", None)
+                store.write(rec, arrays)
+                ok += rec["status"] == "ok"
+                failed += rec["status"] != "ok"
+                bar.update(1)
+                if failed:
+                    bar.set_postfix(failed=failed, refresh=False)
+    finally:
+        bar.close()
+        if eng is not None:
+            eng.close()
+    status = store.status()
+    n_failed = sum(1 for t in tasks if status.get(t.index) == "failed")
+    n_ok = sum(1 for t in tasks if status.get(t.index) == "ok")
+    return Execution(total=len(tasks), skipped=skipped, ok=n_ok, failed=n_failed,
+                     seconds=time.perf_counter() - t0, engine=name, workers=nworkers)
+
+
+def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
+    """One task per sample x replicate, indexed sample * R + r."""
+    seeds = spawn_seeds(spec.seed, spec.replicates)
+    collect = OutcomeCollector(spec.outcomes)
+    scen = str(spec.base_path)
+    tasks = []
+    for s, row in enumerate(design.samples.to_dict(orient="records")):
+        for r, seed in enumerate(seeds):
+            tasks.append(RunTask(index=s * spec.replicates + r, scenario=scen, seed=seed,
+                                 overrides={**spec.overrides, **row}, collect=collect,
+                                 meta={"sample": s, "replicate": r}))
+    return tasks
+
+
+def versions() -> dict:
+    """Versions of Python and the main libraries."""
+    out = {"python": platform.python_version()}
+    for mod in ("numpy", "pandas", "mesa", "SALib", "scipy", "dask", "distributed"):
+        m = sys.modules.get(mod)
+        if m is not None:
+            out[mod] = getattr(m, "__version__", "?")
+    return out
+
+
+def runs_table(store: RunStore, samples: pd.DataFrame, outcomes: Iterable[str]) -> pd.DataFrame:
+    """Long table: one row per run and outcome, sorted by run index."""
+    rows = []
+    outcomes = list(outcomes)
+    for rec, _ in store.records():
+        base = {"run": rec["index"], "sample": rec.get("sample"), "replicate": rec.get("replicate"),
+                "seed": rec["seed"], "status": rec["status"], "error": rec.get("error", "")}
+        vals = rec.get("outcomes", {})
+        for o in outcomes:
+            rows.append({**base, "outcome": o, "value": vals.get(o, np.nan)})
+    df = pd.DataFrame(rows, columns=["run", "sample", "replicate", "seed", "status", "error", "outcome", "value"])
+    if df.empty:
+        return df
+    params = samples.reset_index()
+    df = df.merge(params, on="sample", how="left")
+    order = {o: i for i, o in enumerate(outcomes)}
+    df["_o"] = df["outcome"].map(order)
+    return df.sort_values(["run", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def summarize(runs: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
+    """Per sample and outcome: n ok, n failed, mean, sd and quantiles."""
+    if runs.empty:
+        return pd.DataFrame()
+    out = []
+    for (s, o), g in runs.groupby(["sample", "outcome"], sort=False):
+        v = g.loc[g["status"] == "ok", "value"].to_numpy(dtype=float)
+        row = {"sample": s, "outcome": o, "n": int(v.size), "failed": int((g["status"] != "ok").sum()),
+               "mean": float(v.mean()) if v.size else np.nan,
+               "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan}
+        qs = np.quantile(v, QUANTILES) if v.size else [np.nan] * len(QUANTILES)
+        row.update({f"q{int(q * 100):02d}": float(x) for q, x in zip(QUANTILES, qs, strict=True)})
+        out.append(row)
+    df = pd.DataFrame(out).sort_values(["sample", "outcome"], kind="stable")
+    return df.merge(samples.reset_index(), on="sample", how="left").reset_index(drop=True)
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep produced."""
+
+    out: Path
+    design: Design
+    execution: Execution
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, workers: int | None = None,
+              scheduler: str | None = None, progress: bool = True, method: str | None = None,
+              retry_failed: bool = False, plots: bool = True) -> SweepResult:
+    """Plan, execute (resumably) and aggregate a sweep.
+
+    Args:
+        spec: The validated sweep.
+        out: Output folder (re-use it to resume).
+        engine: Overrides ``spec.engine.kind``.
+        workers: Overrides ``spec.engine.workers``.
+        scheduler: Overrides ``spec.engine.scheduler``.
+        progress: Progress bar.
+        method: Override the design method (sensitivity).
+        retry_failed: Re-run failed runs.
+        plots: Write plots.
+
+    Returns:
+        The sweep result (tables are also written to ``out``).
+    """
+    out = Path(out)
+    design = build_design(spec, method)
+    tasks = plan_tasks(spec, design)
+    store = RunStore(out)
+    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{file_hash(spec.base_path)}", "sweep": str(spec.path),
+            "base": str(spec.base_path), "method": design.method, "samples": len(design.samples),
+            "replicates": spec.replicates, "runs": len(tasks)}
+    store.check_plan(plan)
+    atomic_to_csv(design.samples.reset_index(), out / "samples.csv")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    ex = execute_tasks(store, tasks, engine or spec.engine.kind, workers or spec.engine.workers,
+                       scheduler or spec.engine.scheduler, progress=progress, retry_failed=retry_failed,
+                       desc=spec.name or spec.path.stem)
+    runs = runs_table(store, design.samples, spec.outcomes)
+    atomic_to_csv(runs, out / "runs.csv")
+    try:
+        import io
+
+        buf = io.BytesIO()
+        runs.to_parquet(buf, index=False)
+        atomic_write_bytes(out / "runs.parquet", buf.getvalue())
+    except ImportError:
+        pass
+    summary = summarize(runs, design.samples)
+    atomic_to_csv(summary, out / "summary.csv")
+    manifest = {**plan, "outcomes": {k: v.model_dump(mode="json") for k, v in spec.outcomes.items()},
+                "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},
+                "design": spec.design.model_dump(mode="json"), "seed": spec.seed,
+                "replicate_seeds": spawn_seeds(spec.seed, spec.replicates), "overrides": spec.overrides,
+                "engine": ex.engine, "workers": ex.workers, "ok": ex.ok, "failed": ex.failed,
+                "skipped_as_done": ex.skipped, "started": started,
+                "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}
+    atomic_write_json(out / "manifest.json", manifest)
+    if plots and not runs.empty:
+        from sim.sweep.plots import plot_outcomes_vs_parameters
+
+        plot_outcomes_vs_parameters(runs, list(spec.parameters), list(spec.outcomes), out / "plots")
+    return SweepResult(out=out, design=design, execution=ex, runs=runs, summary=summary)

@@ -1,0 +1,359 @@
+"""Sweep file schema: pydantic models, loading and validation.
+
+A sweep file (YAML) names a base scenario, the parameters to vary (dotted
+scenario key paths), an experimental design, replicates per sample, the
+outcomes of interest and optionally the engine. Every problem is reported as
+a :class:`SweepFileError` whose ``message`` is one readable paragraph naming
+the file and the offending key; the CLI prints it and exits with code 2.
+
+Example::
+
+    base: ../belarus_2021.yaml
+    parameters:
+      border_services.PL.turn_back_share: {range: [0.2, 0.9]}
+      flights.weekly: {values: [2, 4, 8]}
+    design: {method: lhs, samples: 20}
+    replicates: 5
+    seed: 2021
+    outcomes:
+      pl_attempts_oct: {metric: attempts, country: PL, start: 2021-10-01, end: 2021-10-31}
+      deaths: {metric: deaths}
+      peak_at_border: {metric: at_border, stat: peak}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+
+
+class SweepFileError(Exception):
+    """A sweep file (or a request derived from it) is invalid.
+
+    Attributes:
+        message: One readable paragraph naming the file and the key.
+        exit_code: Process exit code for the CLI (always 2).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(_Strict):
+    """One varied parameter: explicit ``values`` or a ``range`` [low, high].
+
+    ``num`` gives the number of evenly spaced grid points for a range (grid
+    design only). ``type`` forces int/float; ``auto`` takes the type of the
+    value in the base scenario (int stays int, rounded after sampling).
+    """
+
+    values: list[Any] | None = None
+    range: tuple[float, float] | None = None
+    num: int | None = Field(default=None, ge=1)
+    type: Literal["auto", "int", "float"] = "auto"
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ParameterSpec:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give exactly one of 'values' (a list) or 'range' ([low, high])")
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("'values' is empty")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"empty range {list(self.range)}: low must be smaller than high")
+        return self
+
+
+class DesignSpec(_Strict):
+    """Experimental design.
+
+    Attributes:
+        method: grid, lhs (scipy.stats.qmc), sobol or morris (SALib).
+        samples: lhs: number of samples; sobol: base sample N (a power of 2).
+        trajectories: morris: number of trajectories r.
+        levels: morris: grid levels p.
+        second_order: sobol: also second-order indices (N*(2D+2) runs).
+        seed: seed for the sampler (defaults to the sweep seed).
+    """
+
+    method: str = "grid"
+    samples: int | None = Field(default=None, ge=1)
+    trajectories: int | None = Field(default=None, ge=2)
+    levels: int = Field(default=4, ge=2)
+    second_order: bool = False
+    seed: int | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in DESIGNS:
+            raise ValueError(f"unknown design '{v}'; choose one of {', '.join(DESIGNS)}")
+        return v
+
+
+class OutcomeSpec(_Strict):
+    """A scalar summary of one run.
+
+    ``stat`` over the daily country-total series (rows with place '' or the
+    given place) of ``metric`` for ``country`` (all countries summed when
+    omitted), restricted to ``start``..``end`` (inclusive): sum, peak (max),
+    mean or final (last day).
+    """
+
+    metric: str
+    country: str | None = None
+    place: str = ""
+    stat: Literal["sum", "peak", "mean", "final"] = "sum"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> OutcomeSpec:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"empty date window: start {self.start} is after end {self.end}")
+        return self
+
+
+class EngineSpec(_Strict):
+    """Where runs execute: local process pool or Dask."""
+
+    kind: Literal["local", "dask"] = "local"
+    workers: int = Field(default=1, ge=1)
+    scheduler: str | None = None
+
+
+class SweepSpec(_Strict):
+    """A whole sweep file."""
+
+    name: str | None = None
+    description: str | None = None
+    base: str
+    parameters: dict[str, ParameterSpec]
+    design: DesignSpec = DesignSpec()
+    replicates: int = Field(default=1, ge=1)
+    seed: int = 0
+    outcomes: dict[str, OutcomeSpec]
+    overrides: dict[str, Any] = {}
+    engine: EngineSpec = EngineSpec()
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _design_shorthand(cls, v: Any) -> Any:
+        return {"method": v} if isinstance(v, str) else v
+
+    @field_validator("parameters", "outcomes")
+    @classmethod
+    def _not_empty(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("must name at least one entry")
+        return v
+
+    # Set by load_sweep, not part of the file.
+    _path: Path | None = None
+    _base_path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        """The sweep file."""
+        return self._path or Path("<sweep>")
+
+    @property
+    def base_path(self) -> Path:
+        """The resolved base scenario file."""
+        return self._base_path or Path(self.base)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the runs (not the engine)."""
+        data = self.model_dump(mode="json", exclude={"engine", "name", "description"})
+        data["base"] = str(self.base_path)
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _loc(err: dict) -> str:
+    return ".".join(str(p) for p in err["loc"]) or "(top level)"
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not allowed in a sweep file)"
+        parts.append(f"'{_loc(err)}': {msg}")
+    return f"Sweep file {path}: " + "; ".join(parts) + "."
+
+
+def _core():
+    return importlib.import_module("sim")
+
+
+def resolve_base(sweep_path: Path, base: str) -> Path:
+    """Resolve the base scenario: relative to the sweep file, else to the cwd."""
+    p = Path(base)
+    if p.is_absolute():
+        return p
+    near = (sweep_path.parent / p).resolve()
+    return near if near.exists() else p.resolve()
+
+
+def get_path(data: Any, dotted: str) -> Any:
+    """Look up a dotted key path in nested dicts/lists (KeyError if absent)."""
+    cur = data
+    for part in dotted.split("."):
+        if isinstance(cur, list):
+            cur = cur[int(part)]
+        elif isinstance(cur, dict):
+            cur = cur[part]
+        else:
+            cur = getattr(cur, part)
+    return cur
+
+
+def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
+    """Read and validate a sweep file.
+
+    Args:
+        path: The YAML sweep file.
+        check_keys: Apply every parameter and fixed override to the base
+            scenario through ``sim.load_scenario`` so unknown key paths or
+            invalid values fail now, not after hours of runs.
+
+    Returns:
+        The validated sweep.
+
+    Raises:
+        SweepFileError: With a one-paragraph message naming file and key.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SweepFileError(f"Sweep file {path} does not exist.") from None
+    except yaml.YAMLError as exc:
+        raise SweepFileError(f"Sweep file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SweepFileError(f"Sweep file {path} must be a YAML mapping with keys base, parameters, outcomes.")
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SweepFileError(_format_validation(path, exc)) from None
+    spec._path = path
+    spec._base_path = resolve_base(path, spec.base)
+    if not spec.base_path.exists():
+        raise SweepFileError(f"Sweep file {path}: 'base': scenario file {spec.base} not found "
+                             f"(looked for {spec.base_path}).")
+    if spec.design.method in ("lhs", "sobol", "morris"):
+        for key, p in spec.parameters.items():
+            if p.range is None:
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{spec.design.method}' "
+                                     "needs a numeric 'range: [low, high]', not a list of values.")
+    if spec.design.method == "grid":
+        for key, p in spec.parameters.items():
+            if p.range is not None and p.num is None:
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
+                                     "'num' (number of grid points).")
+    check_outcomes(path, spec.outcomes)
+    if check_keys:
+        check_key_paths(spec)
+    return spec
+
+
+KNOWN_METRICS = {
+    "arrivals_minsk", "in_minsk", "at_border", "attempts", "crossed", "apprehended", "turned_back",
+    "detained", "asylum_claims", "prevented", "onward_arrivals", "returned_minsk", "repatriated",
+    "deaths", "reported",
+}
+
+
+def known_metrics() -> set[str]:
+    """Metric names the core records (from ``sim`` when it exposes them)."""
+    core = _core()
+    for name in ("METRICS", "metrics"):
+        found = getattr(core, name, None)
+        if isinstance(found, (list, tuple, set, frozenset, dict)):
+            return set(found) | KNOWN_METRICS
+    return set(KNOWN_METRICS)
+
+
+def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec]) -> None:
+    """Reject outcomes that reference a metric the simulator never records."""
+    metrics = known_metrics()
+    for name, o in outcomes.items():
+        if o.metric not in metrics and not o.metric.startswith("state_"):
+            raise SweepFileError(
+                f"Sweep file {path}: 'outcomes.{name}.metric': unknown metric '{o.metric}'; "
+                f"known metrics are {', '.join(sorted(metrics))} and state_<name>.")
+
+
+def base_values(spec: SweepSpec) -> dict[str, Any]:
+    """The base scenario's value at each parameter key path (None if unknown)."""
+    try:
+        scen = _core().load_scenario(str(spec.base_path))
+        data = scen.model_dump() if hasattr(scen, "model_dump") else scen
+    except Exception:  # noqa: BLE001 - reported by check_key_paths
+        return {k: None for k in spec.parameters}
+    out = {}
+    for key in spec.parameters:
+        try:
+            out[key] = get_path(data, key)
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+            out[key] = None
+    return out
+
+
+def check_key_paths(spec: SweepSpec) -> None:
+    """Apply each parameter (at its first value/low end) to the base scenario.
+
+    Raises:
+        SweepFileError: If ``sim.load_scenario`` rejects a key path or value.
+    """
+    core = _core()
+    err_type = getattr(core, "ScenarioError", Exception)
+
+    def attempt(label: str, overrides: dict) -> None:
+        try:
+            core.load_scenario(str(spec.base_path), overrides=overrides)
+        except err_type as exc:
+            msg = getattr(exc, "message", str(exc))
+            raise SweepFileError(f"Sweep file {spec.path}: '{label}' cannot be applied to base scenario "
+                                 f"{spec.base_path}: {msg}") from None
+
+    attempt("overrides", dict(spec.overrides))
+    bases = base_values(spec)
+    for key, p in spec.parameters.items():
+        probes = p.values if p.values is not None else [p.range[0], p.range[1]]
+        for value in probes:
+            attempt(f"parameters.{key}", {**spec.overrides, key: _cast(value, p, bases.get(key))})
+
+
+def _cast(value: Any, p: ParameterSpec, base_value: Any) -> Any:
+    """Cast a sampled value to the parameter's type."""
+    kind = p.type
+    if kind == "auto":
+        kind = "int" if isinstance(base_value, int) and not isinstance(base_value, bool) else "float"
+        if p.values is not None:
+            return value
+    if kind == "int":
+        return int(round(float(value)))
+    return float(value)
+
+
+def cast_value(value: Any, p: ParameterSpec, base_value: Any) -> Any:
+    """Public wrapper of the sample-value cast (see :class:`ParameterSpec`)."""
+    return _cast(value, p, base_value)

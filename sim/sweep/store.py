@@ -1,0 +1,165 @@
+"""Crash-safe result store: one small file per finished run.
+
+Layout of an output folder::
+
+    plan.json         what will be run (fingerprint, tasks); guards resumes
+    runs/run_000042.json   one record per finished run (ok or failed)
+    runs/run_000042.npz    ensemble runs: record + country-total series
+
+Every file is written to a temporary name in the same folder and moved into
+place with ``os.replace``, so a killed process leaves either a complete file
+or a stray ``*.tmp`` (removed on the next start), never a corrupt record.
+Re-running the same command skips recorded runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text atomically."""
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (sorted keys, stable output)."""
+    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def atomic_to_csv(df: pd.DataFrame, path: Path, **kw) -> None:
+    """Write a DataFrame as CSV atomically."""
+    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n", **kw))
+
+
+class PlanMismatch(Exception):
+    """The output folder holds results of a different plan.
+
+    Attributes:
+        message: One paragraph for the user; exit code 2.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RunStore:
+    """Per-run records under ``<out>/runs``."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.runs = self.out / "runs"
+        self.runs.mkdir(parents=True, exist_ok=True)
+        for tmp in self.runs.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def check_plan(self, plan: dict) -> None:
+        """Record the plan, or verify it matches the one already recorded.
+
+        Raises:
+            PlanMismatch: If the folder was started with a different plan.
+        """
+        path = self.out / "plan.json"
+        if path.exists():
+            try:
+                old = json.loads(path.read_text())
+            except json.JSONDecodeError:
+                old = None
+            if old is not None and old.get("fingerprint") != plan.get("fingerprint"):
+                raise PlanMismatch(
+                    f"Output folder {self.out} holds results of a different plan (fingerprint "
+                    f"{old.get('fingerprint')}, now {plan.get('fingerprint')}); choose another --out "
+                    "or delete the folder.")
+            if old is not None:
+                return
+        atomic_write_json(path, plan)
+
+    def _name(self, index: int) -> str:
+        return f"run_{index:06d}"
+
+    def write(self, record: dict, arrays: dict[str, np.ndarray] | None = None) -> None:
+        """Store one finished run (JSON, or NPZ when it carries arrays)."""
+        name = self._name(int(record["index"]))
+        if arrays:
+            import io
+
+            buf = io.BytesIO()
+            np.savez_compressed(buf, record=np.array(json.dumps(record, sort_keys=True, default=str)), **arrays)
+            atomic_write_bytes(self.runs / f"{name}.npz", buf.getvalue())
+            (self.runs / f"{name}.json").unlink(missing_ok=True)
+        else:
+            atomic_write_json(self.runs / f"{name}.json", record)
+            (self.runs / f"{name}.npz").unlink(missing_ok=True)
+
+    def _files(self) -> dict[int, Path]:
+        files: dict[int, Path] = {}
+        for p in self.runs.iterdir():
+            if p.name.startswith("run_") and p.suffix in (".json", ".npz"):
+                try:
+                    files[int(p.stem[4:])] = p
+                except ValueError:
+                    continue
+        return dict(sorted(files.items()))
+
+    def read(self, path: Path, arrays: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
+        """Read one stored run: (record, arrays)."""
+        if path.suffix == ".json":
+            return json.loads(path.read_text()), {}
+        with np.load(path, allow_pickle=False) as z:
+            rec = json.loads(str(z["record"]))
+            arr = {k: z[k] for k in z.files if k != "record"} if arrays else {}
+        return rec, arr
+
+    def status(self) -> dict[int, str]:
+        """Run index -> 'ok' / 'failed' for every readable record."""
+        out = {}
+        for i, p in self._files().items():
+            try:
+                out[i] = self.read(p)[0].get("status", "failed")
+            except (OSError, ValueError, KeyError):
+                continue  # unreadable: treated as not done
+        return out
+
+    def records(self, arrays: bool = False) -> Iterator[tuple[dict, dict[str, np.ndarray]]]:
+        """Yield (record, arrays) for every stored run, sorted by run index."""
+        for _, p in self._files().items():
+            try:
+                yield self.read(p, arrays=arrays)
+            except (OSError, ValueError, KeyError):
+                continue
+
+
+def file_hash(path: str | Path) -> str:
+    """Short SHA-256 of a file's bytes ('' if it cannot be read)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
