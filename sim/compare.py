@@ -50,6 +50,7 @@ def load_outcomes(path: str | Path | None) -> dict[str, OutcomeSpec]:
 
     Raises:
         SweepFileError: If the file is missing or invalid.
+
     """
     if path is None:
         return default_outcomes()
@@ -93,12 +94,14 @@ def difference(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> dict:
 
     Returns:
         Dict with means, diff, ci_low, ci_high, n and whether paired.
+
     """
     m = a[["seed", outcome]].merge(b[["seed", outcome]], on="seed", suffixes=("_a", "_b"))
     va, vb = a[outcome].to_numpy(float), b[outcome].to_numpy(float)
     out = {"mean_a": va.mean() if va.size else np.nan, "mean_b": vb.mean() if vb.size else np.nan}
     if len(m) >= 2 and len(m) == min(len(a), len(b)):
         d = (m[f"{outcome}_b"] - m[f"{outcome}_a"]).to_numpy(float)
+        out.update(mean_a=m[f"{outcome}_a"].mean(), mean_b=m[f"{outcome}_b"].mean())
         half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size) if d.std(ddof=1) > 0 else 0.0
         out.update(diff=d.mean(), ci_low=d.mean() - half, ci_high=d.mean() + half, n=int(d.size), paired=True)
     elif va.size >= 2 and vb.size >= 2:
@@ -181,6 +184,7 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
 
     Raises:
         SweepFileError: If an input is neither a scenario file nor an ensemble folder.
+
     """
     if len(inputs) < 2:
         raise SweepFileError("compare needs at least two scenarios or ensemble folders.")

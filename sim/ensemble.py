@@ -80,6 +80,7 @@ def compute_bands(store: RunStore, n: int) -> pd.DataFrame:
 
     Returns:
         Long table date, metric, country, n, mean, q05, q25, q50, q75, q95.
+
     """
     files = [(i, p) for i, p in store._files().items() if i < n and p.suffix == ".npz"]
     dates: set[str] = set()
@@ -128,7 +129,10 @@ def summary_table(store: RunStore, n: int) -> pd.DataFrame:
         if rec["status"] != "ok":
             rows.append(base)
         rows.extend({**base, **r} for r in rec.get("summary", []))
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    first = [c for c in ("run", "seed", "status", "error", "metric", "country", "place", "kind", "total", "peak",
+                         "peak_date") if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
 
 
 def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
@@ -140,6 +144,7 @@ def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.Dat
 
     Returns:
         One row per run: run, seed, then one column per outcome.
+
     """
     store = RunStore(folder)
     n = json.loads((Path(folder) / "manifest.json").read_text()).get("seeds", 10**9) \
@@ -175,6 +180,7 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
 
     Returns:
         The ensemble result.
+
     """
     scenario = Path(scenario).resolve()
     label = label or scenario.stem

@@ -41,6 +41,13 @@ def check_references(sc: schema.Scenario, lines: dict, file: str, prefix: str = 
     for oid in sc.demand.origins:
         need_place(oid, f"demand.origins.{oid}", ("origin", "air_hub"))
     nationalities = {o.nationality for o in sc.demand.origins.values()}
+    route_owner: dict[str, str] = {}
+    for cid, carrier in sc.carriers.items():
+        for rid in list(carrier.routes) + list(carrier.repatriation):
+            if rid in route_owner:
+                _fail(f"route id '{rid}' is also used by carrier '{route_owner[rid]}'; route ids must be unique.",
+                      f"carriers.{cid}", [], lines, file, prefix)
+            route_owner[rid] = cid
     for cid, carrier in sc.carriers.items():
         for nat in carrier.refused_nationalities:
             if nat not in nationalities:

@@ -69,6 +69,7 @@ def analyze(spec: SweepSpec, method: str, result: SweepResult, seed: int | None 
 
     Returns:
         (indices table, {outcome: reason} for outcomes that were skipped).
+
     """
     from SALib.analyze import morris as morris_a
     from SALib.analyze import sobol as sobol_a
@@ -134,6 +135,7 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
 
     Raises:
         SweepFileError: Unknown method or parameters without ranges.
+
     """
     if method not in METHODS:
         raise SweepFileError(f"Sweep file {spec.path}: unknown sensitivity method '{method}'; use morris or sobol.")

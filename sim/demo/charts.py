@@ -155,7 +155,8 @@ def series_figure(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], start:
             ax.plot(x_all[: len(values)], values, label=label, color=country_colour(label, k), linewidth=1.4)
         ax.set_title(title, fontsize=9)
         ax.set_xlim(x_all[0], x_all[-1])
-        ax.set_ylim(bottom=0)
+        top = max([0.0, *(float(np.max(v)) for v in series.values() if len(v))])
+        ax.set_ylim(0, max(1.0, top * 1.1))
         ax.grid(True, linewidth=0.3, alpha=0.5)
         ax.tick_params(labelsize=7)
         if series:

@@ -34,6 +34,7 @@ class Design:
         X: Raw (uncast) design matrix, samples x parameters, or None (grid).
         problem: SALib problem dict (names, bounds, num_vars).
         method: Design name.
+
     """
 
     samples: pd.DataFrame
@@ -71,6 +72,7 @@ def runs_needed(method: str, d: int, n: int, replicates: int = 1, second_order: 
 
     Returns:
         Total runs.
+
     """
     per = {"morris": n * (d + 1), "sobol": n * ((2 * d + 2) if second_order else (d + 2))}.get(method, n)
     return per * replicates
@@ -88,6 +90,7 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
 
     Raises:
         SweepFileError: If the design lacks a needed setting.
+
     """
     method = method or spec.design.method
     d = spec.design

@@ -31,6 +31,7 @@ class EngineUnavailable(Exception):
     Attributes:
         message: One line for the user.
         exit_code: CLI exit code (2).
+
     """
 
     exit_code = 2
@@ -51,6 +52,7 @@ class RunTask:
         overrides: Dotted key path -> value.
         collect: ``collect(result) -> dict`` reducing the run to a record.
         meta: Extra fields copied into the record (sample, replicate, ...).
+
     """
 
     index: int
@@ -70,6 +72,7 @@ def execute(task: RunTask) -> dict:
     Returns:
         Record with index, seed, meta, status ('ok'/'failed'), error,
         elapsed seconds and the collector's fields.
+
     """
     t0 = time.perf_counter()
     rec = {"index": task.index, "seed": task.seed, **task.meta}
@@ -200,6 +203,7 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
 
     Raises:
         EngineUnavailable: Unknown kind or Dask missing.
+
     """
     if scheduler and kind == "local":
         kind = "dask"
@@ -207,4 +211,16 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
         return DaskEngine(workers=workers, scheduler=scheduler)
     if kind != "local":
         raise EngineUnavailable(f"Unknown engine '{kind}'; use local or dask.")
-    return SerialEngine() if workers <= 1 else LocalEngine(workers)
+    if workers <= 1:
+        return SerialEngine()
+    _warm_import()
+    return LocalEngine(workers)
+
+
+def _warm_import() -> None:
+    """Import the simulator before forking so workers do not each import it."""
+    for mod in ("sim", "sim.api"):
+        try:
+            importlib.import_module(mod)
+        except ImportError:
+            pass

@@ -37,6 +37,7 @@ def series(daily: pd.DataFrame, o: OutcomeSpec) -> pd.Series:
 
     Returns:
         Values summed over the selected countries per date, sorted by date.
+
     """
     sel = (daily["metric"] == o.metric) & (daily["place"].fillna("") == o.place)
     if o.country is not None:
@@ -60,6 +61,7 @@ def compute(daily: pd.DataFrame, outcomes: dict[str, OutcomeSpec]) -> dict[str, 
 
     Returns:
         Name -> value (float; 0.0 when the metric has no rows in the window).
+
     """
     out = {}
     for name, o in outcomes.items():
@@ -86,6 +88,7 @@ def totals_matrix(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     Returns:
         (dates, keys, values): date strings (n_dates,), keys "metric|country"
         (n_keys,), int64 values (n_dates, n_keys); absent cells are 0.
+
     """
     tot = daily[daily["place"].fillna("") == ""]
     key = tot["metric"].astype(str) + "|" + tot["country"].astype(str)

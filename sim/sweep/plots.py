@@ -45,6 +45,7 @@ def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries
 
     Returns:
         The path written.
+
     """
     fig, axes = plt.subplots(1, len(countries), figsize=(4.2 * len(countries), 3.4), sharex=True, sharey=True,
                              squeeze=False)
@@ -68,7 +69,7 @@ def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries
     axes[0][0].legend(loc="upper left", fontsize=8)
     seeds = n_seeds or {}
     desc = ", ".join(f"{k}: {v}" for k, v in seeds.items()) if overlay else f"{next(iter(seeds.values()), '?')}"
-    fig.suptitle(f"{metric} by border - median, 25-75 % and 5-95 % bands ({desc} seeds)")
+    fig.suptitle(f"{metric} by border - median, 25-75 % and 5-95 % bands ({desc} seeds)", y=1.03)
     return _save(fig, path)
 
 
@@ -98,6 +99,7 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
 
     Returns:
         Paths written.
+
     """
     ok = runs[runs["status"] == "ok"]
     paths = []
@@ -144,6 +146,7 @@ def tornado(names: list[str], values: np.ndarray, errors: np.ndarray | None, tit
 
     Returns:
         The path written.
+
     """
     order = np.argsort(np.nan_to_num(values, nan=-np.inf))
     y = np.arange(len(names))

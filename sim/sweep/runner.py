@@ -36,6 +36,7 @@ def spawn_seeds(root: int, n: int) -> list[int]:
 
     Returns:
         ``SeedSequence(root).spawn(n)[i].generate_state(1)[0]`` as ints.
+
     """
     return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(root).spawn(n)]
 
@@ -70,6 +71,7 @@ def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", 
 
     Returns:
         Counts for this pass (failures counted over the whole store).
+
     """
     from tqdm import tqdm
 
@@ -197,6 +199,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
 
     Returns:
         The sweep result (tables are also written to ``out``).
+
     """
     out = Path(out)
     design = build_design(spec, method)

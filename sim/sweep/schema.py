@@ -42,6 +42,7 @@ class SweepFileError(Exception):
     Attributes:
         message: One readable paragraph naming the file and the key.
         exit_code: Process exit code for the CLI (always 2).
+
     """
 
     exit_code = 2
@@ -89,6 +90,7 @@ class DesignSpec(_Strict):
         levels: morris: grid levels p.
         second_order: sobol: also second-order indices (N*(2D+2) runs).
         seed: seed for the sampler (defaults to the sweep seed).
+
     """
 
     method: str = "grid"
@@ -239,6 +241,7 @@ def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
 
     Raises:
         SweepFileError: With a one-paragraph message naming file and key.
+
     """
     path = Path(path)
     try:
@@ -277,18 +280,19 @@ def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
 KNOWN_METRICS = {
     "arrivals_minsk", "in_minsk", "at_border", "attempts", "crossed", "apprehended", "turned_back",
     "detained", "asylum_claims", "prevented", "onward_arrivals", "returned_minsk", "repatriated",
-    "deaths", "reported",
+    "deaths", "reported", "deported",
 }
 
 
 def known_metrics() -> set[str]:
-    """Metric names the core records (from ``sim`` when it exposes them)."""
-    core = _core()
-    for name in ("METRICS", "metrics"):
-        found = getattr(core, name, None)
-        if isinstance(found, (list, tuple, set, frozenset, dict)):
-            return set(found) | KNOWN_METRICS
-    return set(KNOWN_METRICS)
+    """Return the metric names the core records (from ``sim.recorder`` when present)."""
+    names = set(KNOWN_METRICS)
+    try:
+        rec = importlib.import_module("sim.recorder")
+        names |= {getattr(m, "name", m) for m in getattr(rec, "METRICS", [])}
+    except ImportError:
+        pass
+    return names
 
 
 def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec]) -> None:
@@ -302,10 +306,10 @@ def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec]) -> None:
 
 
 def base_values(spec: SweepSpec) -> dict[str, Any]:
-    """The base scenario's value at each parameter key path (None if unknown)."""
+    """Return the base scenario's value at each parameter key path (None if unknown)."""
     try:
         scen = _core().load_scenario(str(spec.base_path))
-        data = scen.model_dump() if hasattr(scen, "model_dump") else scen
+        data = scen.model_dump(by_alias=True) if hasattr(scen, "model_dump") else scen
     except Exception:  # noqa: BLE001 - reported by check_key_paths
         return {k: None for k in spec.parameters}
     out = {}
@@ -322,6 +326,7 @@ def check_key_paths(spec: SweepSpec) -> None:
 
     Raises:
         SweepFileError: If ``sim.load_scenario`` rejects a key path or value.
+
     """
     core = _core()
     err_type = getattr(core, "ScenarioError", Exception)

@@ -60,6 +60,7 @@ class PlanMismatch(Exception):
 
     Attributes:
         message: One paragraph for the user; exit code 2.
+
     """
 
     exit_code = 2
@@ -84,6 +85,7 @@ class RunStore:
 
         Raises:
             PlanMismatch: If the folder was started with a different plan.
+
         """
         path = self.out / "plan.json"
         if path.exists():

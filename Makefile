@@ -1,0 +1,31 @@
+# Corridor: `make run` sets up and runs the 2021 scenario; `make test` sets up and runs the tests.
+# Needs Python >= 3.12: `.python-version` makes pyenv's python3 resolve to 3.12 in this folder.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EXTRAS ?= dev
+STAMP  := $(VENV)/.installed-$(EXTRAS)
+
+.PHONY: setup run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Corridor needs Python >= 3.12 (found " + sys.version.split()[0] + "); install it, e.g. pyenv install 3.12, or run make PYTHON=python3.12")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/corridor run scenarios/belarus_2021.yaml --out outputs/belarus_2021/latest
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks run.py
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

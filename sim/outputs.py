@@ -1,0 +1,54 @@
+"""Writing a run's files: atomically, so nothing is ever left half-written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_frame(path: Path, frame) -> None:
+    """Write a DataFrame as CSV atomically (LF line ends, no index)."""
+    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:
+    """``outputs/<scenario>/<UTC time>-seed<seed>``, made unique if it already exists."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = root / scenario_name / f"{stamp}-seed{seed}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def write_run(result, folder: Path, plots: bool = True) -> Path:
+    """Write manifest.json, daily.csv, summary.csv, flows.csv and (optionally) the plots."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_frame(folder / "daily.csv", result.daily)
+    atomic_write_frame(folder / "summary.csv", result.summary)
+    atomic_write_frame(folder / "flows.csv", result.flows)
+    manifest = dict(result.manifest)
+    if plots:
+        from sim.plots import draw_all
+
+        manifest["plots"] = [p.name for p in draw_all(result, folder) if p is not None]
+    atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n")
+    return folder
