@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("Interrupted; files already written are complete.", file=sys.stderr)
         return 130

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,10 +76,13 @@ def _engine_args(p: argparse.ArgumentParser, default_workers: int | None = 1) ->
 
 
 def _check_engine(args: argparse.Namespace) -> None:
-    if (args.engine == "dask" or args.scheduler) and importlib.util.find_spec("distributed") is None:
+    if args.engine == "dask" or args.scheduler:
         from sim.sweep.engines import DASK_HINT, EngineUnavailable
 
-        raise EngineUnavailable(DASK_HINT)
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise EngineUnavailable(DASK_HINT) from None
 
 
 # ---------------------------------------------------------------- ensemble

@@ -17,6 +17,7 @@ import os
 import socket
 from pathlib import Path
 
+import markdown
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -120,8 +121,9 @@ def _map(model, zoom: bool):
     places = charts.places_from_scenario(model.config.places)
     box = charts.zoom_box(places) if zoom else None
     title = "Border zone" if zoom else "Corridor"
+    kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "air_hub", "destination")
     fig = charts.map_figure(places, model.edges, model.people_by_place(), _recent_edge_flows(model), box=box,
-                            title=f"{title}: people now, flows over the last 7 days")
+                            title=f"{title}: people now, flows over the last 7 days", named_kinds=kinds)
     return solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, id(model), zoom])
 
 
@@ -168,10 +170,16 @@ def OutcomesChart(model):
                                  ("Onward arrivals (cumulative)", onward)])
 
 
+def rich_text(text: str, size: str = "1em"):
+    """Markdown rendered on the server (``solara.Markdown`` would load KaTeX from a CDN)."""
+    html = markdown.markdown(text)
+    return solara.HTML(tag="div", unsafe_innerHTML=html, style={"font-size": size})
+
+
 def LeverGuide(model):
     """What each lever does and how to read the charts."""
     text = "\n\n".join(GROUP_HELP.values())
-    return solara.Markdown(
+    return rich_text(
         "### The levers\n\n" + text + "\n\nA lever moved during a run acts **from the current day on**, "
         "like a dated event; **Reset** starts again from the first day with every lever as set now. "
         "Dated events of the scenario still happen and can overrule a lever (for example a route "
@@ -204,7 +212,7 @@ def LeverPanel(state: DemoState):
         groups.setdefault(lever.group, []).append(lever)
     for group, levers in groups.items():
         with solara.Card(group, margin=0):
-            solara.Markdown(GROUP_HELP[group], style={"font-size": "0.8em"})
+            rich_text(GROUP_HELP[group], size="0.8em")
             for lever in levers:
                 def on_value(v, lever=lever):
                     change(lever, v)
@@ -212,12 +220,13 @@ def LeverPanel(state: DemoState):
                 if lever.kind == "bool":
                     solara.Checkbox(label=lever.label, value=bool(values[lever.name]), on_value=on_value)
                 elif lever.kind == "int":
-                    solara.SliderInt(lever.label, value=int(values[lever.name]), min=int(lever.min),
-                                     max=int(lever.max), step=int(lever.step), on_value=on_value,
-                                     thumb_label="always")
+                    solara.SliderInt(f"{lever.label}: {int(values[lever.name])}", value=int(values[lever.name]),
+                                     min=int(lever.min), max=int(lever.max), step=int(lever.step),
+                                     on_value=on_value)
                 else:
-                    solara.SliderFloat(lever.label, value=float(values[lever.name]), min=lever.min,
-                                       max=lever.max, step=lever.step, on_value=on_value, thumb_label="always")
+                    solara.SliderFloat(f"{lever.label}: {float(values[lever.name]):g}",
+                                       value=float(values[lever.name]), min=lever.min, max=lever.max,
+                                       step=lever.step, on_value=on_value)
 
 
 COMPONENTS = [CorridorMap, BorderMap, PressureChart, StrandedChart, OutcomesChart, LeverGuide]
@@ -232,6 +241,18 @@ def Page():
     solara.Title(f"Corridor demo: {state.base.name}")
     SolaraViz(model, components=COMPONENTS, model_params={"state": state},
               name=f"Corridor — {state.base.name}", play_interval=150)
+    _SidebarExtras(state)
+
+
+@solara.component
+def _SidebarExtras(state: DemoState):
+    # Solara orders sidebar content by component depth; one level below SolaraViz's own
+    # sidebar call puts the date and levers after Mesa's Step/Play/Reset controls.
+    _SidebarInner(state)
+
+
+@solara.component
+def _SidebarInner(state: DemoState):
     with solara.Sidebar():
         with solara.Card("Today", margin=0):
             DateInfo(state)

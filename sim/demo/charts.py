@@ -68,7 +68,8 @@ def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, marg
 
 
 def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people: Mapping[str, float],
-                 edge_people: Sequence[float] | None = None, box=None, labels: int = 8) -> None:
+                 edge_people: Sequence[float] | None = None, box=None, labels: int = 6,
+                 named_kinds: Sequence[str] = ("minsk",)) -> None:
     """Draw places (marker area ∝ people there) and links (width ∝ recent flow) on lon/lat axes.
 
     Args:
@@ -78,7 +79,8 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         people: Place id → people there now.
         edge_people: People moving along each edge recently (same order as ``edges``), or None.
         box: ``(lon_min, lon_max, lat_min, lat_max)`` to zoom to, or None for every place.
-        labels: How many of the fullest places to name (Minsk is always named).
+        labels: How many of the fullest places to name.
+        named_kinds: Kinds of place always named.
     """
     inside = {pid for pid, p in places.items()
               if box is None or (box[0] <= p["lon"] <= box[1] and box[2] <= p["lat"] <= box[3])}
@@ -101,8 +103,8 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         ax.scatter([places[p]["lon"] for p in ids], [places[p]["lat"] for p in ids], s=sizes, c=colour,
                    marker=marker, edgecolors="black", linewidths=0.4, alpha=0.85, zorder=3,
                    label=kind.replace("_", " "))
-    named = sorted(inside, key=lambda p: -float(people.get(p, 0)))[:labels]
-    named += [p for p in inside if places[p]["kind"] == "minsk" and p not in named]
+    named = [p for p in sorted(inside, key=lambda p: -float(people.get(p, 0)))[:labels] if people.get(p, 0)]
+    named += [p for p in inside if places[p]["kind"] in named_kinds and p not in named]
     for pid in named:
         p = places[pid]
         count = int(people.get(pid, 0))
@@ -114,15 +116,16 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         ax.set_ylim(box[2], box[3])
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
-    ax.set_aspect(1.0 / np.cos(np.radians(np.mean(ax.get_ylim()))), adjustable="datalim")
+    ax.set_aspect(1.0 / np.cos(np.radians(np.mean(ax.get_ylim()))), adjustable="box")
     ax.grid(True, linewidth=0.3, alpha=0.5)
 
 
-def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8)) -> Figure:
+def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8),
+               named_kinds: Sequence[str] = ("minsk",)) -> Figure:
     """A figure with one network map (see :func:`draw_network`)."""
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     ax = fig.subplots()
-    draw_network(ax, places, edges, people, edge_people=edge_people, box=box)
+    draw_network(ax, places, edges, people, edge_people=edge_people, box=box, named_kinds=named_kinds)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=6, loc="best", markerscale=0.5, framealpha=0.7)
     return fig

@@ -122,7 +122,7 @@ def _flight_lever(carrier_id: str, carrier, route_id: str, route) -> Lever:
     return Lever(
         name=f"flights:{carrier_id}:{route_id}",
         group="Flights",
-        label=f"{route_id} ({carrier.name}) flights/week",
+        label=f"{route_id} {carrier.name}",
         kind="int" if whole else "float",
         default=int(default) if whole else float(default),
         min=0,
@@ -150,18 +150,18 @@ def build_levers(scenario) -> list[Lever]:
     for aid, actor in scenario.state_actors.items():
         if actor.role == "transit":
             levers.append(Lever(
-                name=f"facilitation:{aid}", group="Belarus", label=f"{actor.name}: facilitation",
+                name=f"facilitation:{aid}", group="Belarus", label=f"{actor.name} facilitation",
                 kind="float", default=float(actor.facilitation), min=0.0, max=1.0, step=0.05,
                 paths=(f"state_actors.{aid}.facilitation",)))
     for country, bs in scenario.border_services.items():
         levers.append(Lever(
-            name=f"turn_back:{country}", group="Turn-backs", label=f"{country}: turn-back share",
+            name=f"turn_back:{country}", group="Turn-backs", label=f"{country} turn-backs",
             kind="float", default=float(bs.policy.turn_back_share), min=0.0, max=1.0, step=0.05,
             paths=(f"border_services.{country}.policy.turn_back_share",)))
     for country, bs in scenario.border_services.items():
         segs = list(bs.segments.items())
         levers.append(Lever(
-            name=f"guards:{country}", group="Guards", label=f"{country}: guards (× scenario)",
+            name=f"guards:{country}", group="Guards", label=f"{country} guards ×",
             kind="float", default=1.0, min=0.0, max=3.0, step=0.1, mode="scale",
             paths=tuple(f"border_services.{country}.segments.{sid}.guards" for sid, _ in segs),
             bases=tuple(float(s.guards) for _, s in segs)))
@@ -170,13 +170,13 @@ def build_levers(scenario) -> list[Lever]:
         total = sum(s.length_km for _, s in segs)
         built = sum(s.barrier_km for _, s in segs)
         levers.append(Lever(
-            name=f"barrier:{country}", group="Barriers", label=f"{country}: barrier km",
+            name=f"barrier:{country}", group="Barriers", label=f"{country} barrier km",
             kind="int", default=int(round(built)), min=0, max=int(np.floor(total)), step=5, mode="spread",
             paths=tuple(f"border_services.{country}.segments.{sid}.barrier_km" for sid, _ in segs),
             bases=tuple(s.length_km / total for _, s in segs),
             caps=tuple(float(s.length_km) for _, s in segs)))
     levers.append(Lever(
-        name="winter", group="Season", label="Winter (hard frost all season)", kind="bool",
+        name="winter", group="Season", label="Winter: hard frost all season", kind="bool",
         default=False, mode="winter", paths=("monthly_temperature_c",),
         bases=tuple(float(t) for t in scenario.monthly_temperature_c)))
     return [_with_help(lv) for lv in levers]

@@ -1,0 +1,70 @@
+"""Scale benchmark: belarus_2021 at demand and capacity ×1, ×10 and ×20 (about 1M people).
+
+Each case runs in a fresh process (so peak memory is its own) without plots and prints
+wall time, people simulated, person-days per second and peak resident memory.
+
+    python benchmarks/bench_scale.py [--scales 1 10 20] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+import sim
+from sim.model import CorridorModel
+from sim.population import TERMINAL
+scale = float(sys.argv[1])
+scenario = sim.load_scenario(sys.argv[2], overrides={"scale": scale})
+t0 = time.perf_counter()
+model = CorridorModel(scenario)
+active_days = 0
+terminal = np.array([int(s) for s in TERMINAL])
+while model.running:
+    model.step()
+    by_state = model.recorder.states[model.day]
+    active_days += int(by_state.sum() - by_state[terminal].sum())
+daily = model.recorder.frame(model.dates())
+wall = time.perf_counter() - t0
+print(json.dumps({
+    "scale": scale, "wall_s": wall, "people": model.population.created_people,
+    "party_rows": len(model.population), "days": model.n_days,
+    "active_person_days": active_days,
+    "people_x_days": model.population.created_people * model.n_days,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "daily_rows": len(daily),
+    "reached_minsk": int(model.recorder.values["arrivals_minsk"].sum()),
+}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "belarus_2021.yaml"))
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 20])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scale; the fastest is reported")
+    args = parser.parse_args()
+    print(f"{'scale':>6} {'wall s':>8} {'people':>10} {'in Minsk':>9} {'rows':>9} {'active person-days/s':>21} "
+          f"{'people×days/s':>14} {'peak MB':>8}")
+    for scale in args.scales:
+        runs = []
+        for _ in range(args.repeat):
+            out = subprocess.run([sys.executable, "-c", CHILD, str(scale), args.scenario],
+                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        best = min(runs, key=lambda r: r["wall_s"])
+        print(f"{scale:>6g} {best['wall_s']:>8.2f} {best['people']:>10,} {best['reached_minsk']:>9,} {best['party_rows']:>9,} "
+              f"{best['active_person_days'] / best['wall_s']:>21,.0f} "
+              f"{best['people_x_days'] / best['wall_s']:>14,.0f} {max(r['peak_rss_mb'] for r in runs):>8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Sweeps: designs, engines give identical results, resume after a kill, failures, bad files."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sweep_helpers import CLASSROOM, ROOT, sweep_file
+
+import sim
+from sim.cli_analysis import main as cli
+from sim.sweep.design import build_design, runs_needed
+from sim.sweep.outcomes import compute
+from sim.sweep.runner import run_sweep, spawn_seeds
+from sim.sweep.schema import OutcomeSpec, load_sweep
+
+
+def test_designs_sample_counts(tmp_path):
+    params = {"border_services.PL.policy.turn_back_share": {"range": [0.1, 0.9]},
+              "demand.scale": {"range": [0.5, 1.5]},
+              "migrants.max_attempts": {"range": [5, 20]}}
+    for design, n in [({"method": "lhs", "samples": 7}, 7),
+                      ({"method": "morris", "trajectories": 3}, runs_needed("morris", 3, 3)),
+                      ({"method": "sobol", "samples": 4}, runs_needed("sobol", 3, 4))]:
+        spec = load_sweep(sweep_file(tmp_path, parameters=params, design=design))
+        d = build_design(spec)
+        assert len(d.samples) == n
+        assert d.samples["border_services.PL.policy.turn_back_share"].between(0.1, 0.9).all()
+        assert d.samples["migrants.max_attempts"].map(type).eq(int).all()  # int in the scenario: stays int
+    assert runs_needed("morris", 10, 10, replicates=2) == 220
+    assert runs_needed("sobol", 10, 256) == 256 * 12
+    grid = build_design(load_sweep(sweep_file(tmp_path)))
+    assert len(grid.samples) == 4
+
+
+def test_outcome_statistics():
+    daily = pd.DataFrame({
+        "date": ["2021-10-01", "2021-10-02", "2021-11-01", "2021-10-01", "2021-10-01"],
+        "metric": ["attempts"] * 4 + ["at_border"],
+        "country": ["PL", "PL", "PL", "LT", "PL"],
+        "place": ["", "", "", "", ""],
+        "value": [3, 4, 10, 5, 9],
+    })
+    outs = {"pl_oct": OutcomeSpec(metric="attempts", country="PL", start="2021-10-01", end="2021-10-31"),
+            "all": OutcomeSpec(metric="attempts"), "peak": OutcomeSpec(metric="attempts", stat="peak"),
+            "none": OutcomeSpec(metric="deaths")}
+    assert compute(daily, outs) == {"pl_oct": 7.0, "all": 22.0, "peak": 10.0, "none": 0.0}
+
+
+def test_seeds_from_seed_sequence():
+    expected = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(5).spawn(3)]
+    assert spawn_seeds(5, 3) == expected
+    assert spawn_seeds(5, 5)[:3] == expected
+
+
+def test_local_pool_and_dask_give_identical_results(tmp_path):
+    pytest.importorskip("dask.distributed")
+    spec = load_sweep(sweep_file(tmp_path))
+    serial = run_sweep(spec, tmp_path / "serial", workers=1, progress=False, plots=False)
+    pool = run_sweep(spec, tmp_path / "pool", workers=2, progress=False, plots=True)
+    dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, progress=False, plots=False)
+    assert serial.execution.ok == pool.execution.ok == dask.execution.ok == 8
+    assert dask.execution.engine == "dask" and pool.execution.engine == "local"
+    for name in ("runs.csv", "summary.csv", "samples.csv"):
+        ref = (tmp_path / "serial" / name).read_bytes()
+        assert (tmp_path / "pool" / name).read_bytes() == ref
+        assert (tmp_path / "dask" / name).read_bytes() == ref
+    runs = pd.read_csv(tmp_path / "pool" / "runs.csv")
+    assert len(runs) == 8 * 4 and set(runs["status"]) == {"ok"}
+    assert (tmp_path / "pool" / "runs.parquet").exists()
+    assert (tmp_path / "pool" / "plots" / "pl_attempts_aug.png").exists()
+    manifest = json.loads((tmp_path / "pool" / "manifest.json").read_text())
+    assert manifest["runs"] == 8 and manifest["failed"] == 0
+    # a sample's value equals a direct sim.run with its overrides and seed
+    row = runs[(runs["run"] == 5) & (runs["outcome"] == "deaths")].iloc[0]
+    samples = pd.read_csv(tmp_path / "pool" / "samples.csv")
+    over = {**spec.overrides, **samples.drop(columns="sample").iloc[int(row["sample"])].to_dict()}
+    direct = sim.run(str(CLASSROOM), seed=int(row["seed"]), overrides=over)
+    assert compute(direct.daily, {"d": spec.outcomes["deaths"]})["d"] == row["value"]
+
+
+def test_killed_sweep_resumes_without_redoing_runs(tmp_path):
+    path = sweep_file(tmp_path, overrides=None, replicates=3)  # full-length runs: slow enough to kill
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli_analysis", "sweep", str(path), "--workers", "1",
+                             "--out", str(out), "--no-progress", "--no-plots"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if out.joinpath("runs").is_dir() and len(list(out.joinpath("runs").glob("run_*.json"))) >= 2:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = sorted(out.joinpath("runs").glob("run_*.json"))
+    assert 2 <= len(done) < 12, "the sweep should have been killed part-way"
+    for p in done:  # no corrupt records
+        assert json.loads(p.read_text())["status"] == "ok"
+    (out / "runs" / ".run_000099.json.abc.tmp").write_text('{"trunc')  # what a kill mid-write leaves
+    mtimes = {p.name: p.stat().st_mtime_ns for p in done}
+    res = run_sweep(load_sweep(path), out, workers=2, progress=False, plots=False)
+    assert res.execution.skipped == len(done)
+    assert res.execution.ok == 12 and res.execution.failed == 0
+    assert {p.name: p.stat().st_mtime_ns for p in done} == mtimes  # finished runs were not redone
+    assert not list((out / "runs").glob("*.tmp"))
+    clean = run_sweep(load_sweep(path), tmp_path / "clean", workers=2, progress=False, plots=False)
+    assert (out / "runs.csv").read_bytes() == (tmp_path / "clean" / "runs.csv").read_bytes()
+    again = run_sweep(load_sweep(path), out, workers=2, progress=False, plots=False)
+    assert again.execution.skipped == 12
+
+
+def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch, capsys):
+    path = sweep_file(tmp_path)
+    bad_seed = spawn_seeds(11, 2)[1]
+    real_run = sim.run
+
+    def flaky(scenario, seed=None, **kw):
+        if seed == bad_seed:
+            raise RuntimeError("simulated crash")
+        return real_run(scenario, seed=seed, **kw)
+
+    monkeypatch.setattr(sim, "run", flaky)
+    code = cli(["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "o"), "--no-progress", "--no-plots"])
+    assert code == 0
+    err = capsys.readouterr()
+    assert "4 ok, 4 failed" in err.out and "simulated crash" in err.err
+    runs = pd.read_csv(tmp_path / "o" / "runs.csv", keep_default_na=False)
+    failed = runs[runs["status"] == "failed"]
+    assert set(failed["replicate"]) == {1} and failed["error"].str.contains("simulated crash").all()
+    summary = pd.read_csv(tmp_path / "o" / "summary.csv")
+    assert (summary["n"] == 1).all() and (summary["failed"] == 1).all()
+    monkeypatch.setattr(sim, "run", real_run)
+    res = run_sweep(load_sweep(path), tmp_path / "o", workers=1, progress=False, plots=False, retry_failed=True)
+    assert res.execution.ok == 8 and res.execution.skipped == 4
+
+
+BAD = [
+    ({"parameters": {"border_services.PL.policy.no_such_lever": {"values": [1, 2]}}},
+     "parameters.border_services.PL.policy.no_such_lever"),
+    ({"parameters": {"demand.scale": {"range": [2.0, 1.0], "num": 3}}}, "empty range"),
+    ({"parameters": {"demand.scale": {"values": []}}}, "'values' is empty"),
+    ({"design": "factorial"}, "unknown design 'factorial'"),
+    ({"outcomes": {"x": {"metric": "arrivals_paris"}}}, "outcomes.x.metric"),
+    ({"outcomes": {"x": {"metric": "deaths", "stat": "median"}}}, "outcomes.x.stat"),
+    ({"replicate": 3}, "'replicate': unknown key"),
+    ({"base": "nowhere.yaml"}, "nowhere.yaml"),
+    ({"parameters": {"border_services.PL.policy.turn_back_share": {"values": [1.5]}}},
+     "parameters.border_services.PL.policy.turn_back_share"),
+]
+
+
+@pytest.mark.parametrize(("changes", "needle"), BAD)
+def test_bad_sweep_file_exits_2_with_a_clear_message(tmp_path, capsys, changes, needle):
+    path = sweep_file(tmp_path, **changes)
+    assert cli(["sweep", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and needle in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_not_yaml_and_missing_file(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: [unclosed\n")
+    assert cli(["sweep", str(bad)]) == 2
+    assert cli(["sweep", str(tmp_path / "missing.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "not valid YAML" in err and "does not exist" in err and "Traceback" not in err
+
+
+def test_other_plan_in_out_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "o"
+    path = sweep_file(tmp_path, parameters={"demand.scale": {"values": [0.5]}}, replicates=1)
+    assert cli(["sweep", str(path), "--out", str(out), "--no-progress", "--no-plots"]) == 0
+    other = sweep_file(tmp_path, "other.yaml", parameters={"demand.scale": {"values": [0.7]}}, replicates=1)
+    assert cli(["sweep", str(other), "--out", str(out), "--no-progress"]) == 2
+    assert "different plan" in capsys.readouterr().err
+
+
+def test_missing_dask_extra_gives_install_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code = cli(["sweep", str(sweep_file(tmp_path)), "--engine", "dask", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install -e .[dask]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_example_sweep_files_are_valid():
+    folder = ROOT / "scenarios" / "sweeps"
+    files = sorted(folder.glob("*.yaml"))
+    assert files
+    for f in files:
+        spec = load_sweep(f)
+        assert len(build_design(spec).samples) > 0
+        assert yaml.safe_load(f.read_text())["outcomes"]
+
