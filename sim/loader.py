@@ -175,12 +175,13 @@ def _field_hint(model: type[BaseModel], loc: tuple) -> str | None:
     return None
 
 
-def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefix: str = "") -> None:
+def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefix: str = "",
+                     line: int | None = None) -> None:
     """Turn the first pydantic error into a ScenarioError with file, key path and line."""
     err = exc.errors()[0]
     loc = tuple(str(p) for p in err["loc"])
     key_path = ".".join(filter(None, [prefix, *loc]))
-    file, line = default_file, None
+    file = default_file
     for n in range(len(loc), 0, -1):
         if loc[:n] in lines:
             file, line = lines[loc[:n]]
@@ -194,7 +195,9 @@ def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefi
         reason = "this required key is missing."
         hint = "see docs/model.md for every key, its unit and default."
     else:
-        reason = err["msg"].rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else err["msg"]
+        shown = repr(err.get("input"))
+        reason = err["msg"].removeprefix("Value error, ").rstrip(".")
+        reason += f" (got {shown})." if "input" in err and len(shown) <= 60 else "."
         ctx = err.get("ctx") or {}
         if "expected" in ctx:
             hint = f"expected one of {ctx['expected']}."
@@ -242,8 +245,13 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
         try:
             after = schema.Scenario.model_validate(full)
         except ValidationError as exc:
-            raise_validation(exc, {}, where[0], prefix=f"events.{i}.set→")
-        check_references(after, {}, where[0], prefix=f"events.{i}.set→")
+            raise_validation(exc, {}, where[0], prefix=f"events.{i}.set", line=where[1])
+        try:
+            check_references(after, {}, where[0], prefix=f"events.{i}.set.")
+        except ScenarioError as exc:
+            exc.line = where[1]
+            raise ScenarioError(exc.reason, file=where[0], line=where[1], key_path=exc.key_path,
+                                hint=exc.hint) from None
 
 
 def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenario:
@@ -290,7 +298,14 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
                         raise_validation(exc, lines, file)
                 set_path(filled, key, value, source="--set")
                 data = filled
-    return validate(data, lines, file)
+    try:
+        return validate(data, lines, file)
+    except ScenarioError as exc:
+        keys = [k for k, _ in (overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides))] \
+            if overrides else []
+        if exc.key_path in keys:
+            raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
+        raise
 
 
 def scenario_date(scenario: schema.Scenario, day: int) -> dt.date:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Probability = float
 PLACE_KINDS = ("origin", "air_hub", "minsk", "staging", "border_segment", "eu_transit", "destination")
@@ -268,13 +268,15 @@ class Scenario(Strict):
     state_actors: dict[str, StateActor] = {}
     events: list[Event] = []
 
-    @model_validator(mode="after")
-    def _dates_in_order(self):
-        if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        if (self.end - self.start).days > 3660:
+    @field_validator("end")
+    @classmethod
+    def _dates_in_order(cls, end, info):
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end ({end}) is before start ({start})")
+        if start is not None and (end - start).days > 3660:
             raise ValueError("a run may span at most ten years")
-        return self
+        return end
 
     @property
     def days(self) -> int:
