@@ -127,12 +127,11 @@ class Recorder:
     def frame(self, dates: list[str]) -> pd.DataFrame:
         """The tidy daily table: ``date, metric, country, place, value``."""
         n = len(dates)
-        date_col = np.asarray(dates, dtype=object)
-        parts = []
+        labels, columns = [], []
 
         def block(metric, country, place, values):
-            parts.append(pd.DataFrame({"date": date_col, "metric": metric, "country": country,
-                                       "place": place, "value": np.asarray(values[:n], dtype=np.int64)}))
+            labels.append((metric, country, place))
+            columns.append(np.asarray(values[:n], dtype=np.int64))
 
         for spec in METRICS:
             keys = self.key_spaces[spec.keys]
@@ -146,7 +145,13 @@ class Recorder:
             block("reported", country, "", self.reported(country))
         for j, name in enumerate(STATE_NAMES):
             block(f"state_{name}", "", "", self.states[:, j])
-        return pd.concat(parts, ignore_index=True)
+        k = len(labels)
+        metric, country, place = (np.repeat(np.array([lab[i] for lab in labels], dtype=object), n) for i in range(3))
+        return pd.DataFrame({
+            "date": np.tile(np.asarray(dates, dtype=object), k),
+            "metric": metric, "country": country, "place": place,
+            "value": np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
+        })
 
     def flows_frame(self, place_names: dict) -> pd.DataFrame:
         """Cumulative people along each network edge over the run."""
