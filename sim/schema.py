@@ -161,6 +161,7 @@ class BorderService(Strict):
     apprehension_capacity_per_day: int = Field(ge=0)
     detection_per_guard_km: float = Field(default=0.5, ge=0, description="detection hazard per guard per km")
     detection_per_surveillance: float = Field(default=1.0, ge=0)
+    detection_per_barrier: float = Field(default=1.0, ge=0, description="detection hazard at full barrier cover")
     barrier_stop: Probability = Field(default=0.6, ge=0, le=1, description="share of detected stopped at a barrier")
     line_stop: Probability = Field(default=0.2, ge=0, le=1, description="share of detected stopped without barrier")
     inland_detection: Probability = Field(default=0.2, ge=0, le=1)

@@ -14,7 +14,8 @@ class BorderService(mesa.Agent):
 
     Each attempt is resolved in turn:
 
-    1. **Detection** with ``p = 1 - exp(-(a * guards / km + b * surveillance))``.
+    1. **Detection** with ``p = 1 - exp(-(a * guards / km + b * surveillance + c * barrier_km / km))``
+       (a barrier slows people down, so they are seen more often).
        Undetected people are through.
     2. A detected person is **stopped at the line** with
        ``line_stop + (barrier_stop - line_stop) * barrier_km / length_km``
@@ -50,7 +51,8 @@ class BorderService(mesa.Agent):
         km = np.array([s.length_km for s in segs])
         surv = np.array([s.surveillance for s in segs])
         barrier = np.array([s.barrier_km for s in segs]) / km
-        p_detect = 1 - np.exp(-(spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv))
+        p_detect = 1 - np.exp(-(spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv
+                                + spec.detection_per_barrier * barrier))
         p_stop = spec.line_stop + (spec.barrier_stop - spec.line_stop) * barrier
         return p_detect, p_stop
 
