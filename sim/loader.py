@@ -21,6 +21,9 @@ from sim.errors import ScenarioError, did_you_mean
 from sim.references import check_references
 
 MAX_EXTENDS_DEPTH = 10
+# parts of a scenario that are read once when a run starts; events may not change them
+FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
+                  "observed", "monthly_temperature_c")
 
 
 # --------------------------------------------------------------------------- YAML reading
@@ -218,6 +221,20 @@ def validate(data: dict, lines: dict, file: str) -> schema.Scenario:
     return scenario
 
 
+def _structure(sc: schema.Scenario) -> dict:
+    """The ids a run's arrays are built on; events must leave them unchanged."""
+    return {
+        "carriers": sorted(sc.carriers),
+        "routes": sorted((c, r) for c, car in sc.carriers.items() for r in car.routes),
+        "repatriation routes": sorted((c, r) for c, car in sc.carriers.items() for r in car.repatriation),
+        "border services": sorted(sc.border_services),
+        "segments": sorted((c, s) for c, b in sc.border_services.items() for s in b.segments),
+        "origins": sorted(sc.demand.origins),
+        "state actors": sorted(sc.state_actors),
+        "destinations": sorted(sc.migrants.destinations),
+    }
+
+
 def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
     """Apply the events in date order to a copy; every state on the way must validate."""
     full = scenario.model_dump(by_alias=True, mode="python")
@@ -231,7 +248,7 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
                 file=where[0], line=where[1], key_path=f"events.{i}.date",
                 hint="move the date into the run or change start/end.")
         for key_path, value in event.set.items():
-            if key_path.split(".")[0] in ("events", "start", "end", "places", "links", "seed", "name"):
+            if key_path.split(".")[0] in FIXED_AT_START or ".counts" in f".{key_path}":
                 raise ScenarioError("an event cannot change this part of a scenario.", file=where[0],
                                     line=where[1], key_path=f"events.{i}.set.{key_path}",
                                     hint="events change levers: carriers, border_services, state_actors, demand, migrants.")
@@ -246,6 +263,14 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
             after = schema.Scenario.model_validate(full)
         except ValidationError as exc:
             raise_validation(exc, {}, where[0], prefix=f"events.{i}.set", line=where[1])
+        before_ids, after_ids = _structure(scenario), _structure(after)
+        changed = ", ".join(k for k in before_ids if before_ids[k] != after_ids[k])
+        if changed:
+            raise ScenarioError(
+                f"the event adds or removes {changed}; events can change values, not the set of "
+                "routes, segments, origins, carriers, services, actors or destinations.",
+                file=where[0], line=where[1], key_path=f"events.{i}.set",
+                hint="declare the item in the scenario (e.g. with flights_per_week: 0) and change its values by event.")
         try:
             check_references(after, {}, where[0], prefix=f"events.{i}.set.")
         except ScenarioError as exc:
@@ -296,7 +321,7 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
                         filled = _fill_defaults(data)
                     except ValidationError as exc:
                         raise_validation(exc, lines, file)
-                set_path(filled, key, value, source="--set")
+                set_path(filled, key, value, source="--set", must_exist=False)
                 data = filled
     try:
         return validate(data, lines, file)

@@ -134,7 +134,8 @@ class CorridorModel(mesa.Model):
             for rule in bs.counts or [schema.CountingRule(metrics=["attempts"])]:
                 first = 0 if rule.from_ is None else max(0, (rule.from_ - sc.start).days)
                 last = self.n_days - 1 if rule.until is None else min(self.n_days - 1, (rule.until - sc.start).days)
-                spans.append((list(rule.metrics), first, last))
+                if first <= last:  # a rule wholly outside the run counts nothing
+                    spans.append((list(rule.metrics), first, last))
             rules_by_country[country] = spans
         return rules_by_country
 

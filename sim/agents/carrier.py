@@ -112,7 +112,7 @@ class Carrier(mesa.Agent):
         price = self.spec.package_price_usd
         for i in self.route_rows:
             if waiting.size == 0:
-                return
+                break
             route = self._route(i)
             seats = int(self.flights(i, sale_day) * route.seats * route.load_factor * m.config.scale)
             if seats <= 0:
@@ -136,7 +136,7 @@ class Carrier(mesa.Agent):
         m.waiting_pool = waiting
 
     def fly_repatriation(self) -> None:
-        """Fly people waiting in Minsk home, oldest arrivals first, up to today's seats."""
+        """Fly people waiting in Minsk home, in the order they first set out, up to today's seats."""
         m, pop = self.model, self.model.population
         for i in self.repat_rows:
             rep = self.spec.repatriation[m.repat_refs[i][1]]

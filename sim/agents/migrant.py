@@ -76,11 +76,21 @@ def travel_arrivals(model) -> None:
 def minsk_day(model) -> None:
     """A day in Minsk: pay the hotel; decide to leave for the border (mean ``minsk_days``).
 
-    Those who cannot pay another day leave today. Sets ``model.leaving_minsk``.
+    While a repatriation flight serves their nationality, a share ``repatriation_pull`` a day
+    give up and wait for a flight home instead. Those who cannot pay another day leave today. Sets ``model.leaving_minsk``.
     """
     pop, rules = model.population, model.config.migrants
     here = pop.in_state(S.IN_MINSK)
     here = here[pop.next_day[here] < model.day]  # arrived before today
+    home_flights = set()
+    for carrier in model.carriers.values():
+        home_flights |= carrier.repatriation_active()
+    if home_flights and here.size:
+        # while flights home run, people still in Minsk give up like those at the border do
+        pulled = np.isin(pop.nationality[here], list(home_flights))
+        pulled &= model.rng.random(here.size) < rules.repatriation_pull
+        pop.state[here[pulled]] = S.WAITING_RETURN
+        here = here[~pulled]
     leave = (model.rng.random(here.size) < 1.0 / rules.minsk_days) | (pop.money[here] < rules.daily_cost_minsk_usd)
     stay = here[~leave]
     pop.money[stay] -= rules.daily_cost_minsk_usd
@@ -177,8 +187,12 @@ def back_to_forest(model, rows: np.ndarray) -> None:
     schedule_attempt(model, rows)
 
 
-def cross_into_eu(model, rows: np.ndarray, country: int) -> None:
-    """Parties through undetected travel on to a destination drawn from ``destinations``."""
+def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) -> None:
+    """Parties through undetected travel on to a destination drawn from ``destinations``.
+
+    ``entered`` marks parties already inside the EU (absconding from custody), whose way
+    across the border was counted when they were apprehended.
+    """
     if rows.size == 0:
         return
     pop, dests = model.population, model.config.migrants.destinations
@@ -188,8 +202,9 @@ def cross_into_eu(model, rows: np.ndarray, country: int) -> None:
     pop.destination[rows] = pick
     pop.place[rows] = model.reception_place[country]
     pop.next_day[rows] = model.day + max(1, model.config.migrants.onward_days)
-    for j in np.unique(pop.segment[rows]):
-        model.recorder.add_flow(model.segment_entry[j], pop.people(rows[pop.segment[rows] == j]))
+    if not entered:
+        for j in np.unique(pop.segment[rows]):
+            model.recorder.add_flow(model.segment_entry[j], pop.people(rows[pop.segment[rows] == j]))
     for d in np.unique(pick):
         model.recorder.add_flow(model.onward_path[(country, int(d))], pop.people(rows[pick == d]))
 
@@ -214,7 +229,7 @@ def in_procedure_day(model) -> None:
     accept_p = np.array([p.asylum_acceptance for p in policies])[country]
     gone = model.rng.random(rows.size) < abscond_p
     for k in np.unique(country[gone]):
-        cross_into_eu(model, rows[gone & (country == k)], int(k))
+        cross_into_eu(model, rows[gone & (country == k)], int(k), entered=True)
     decided = ~gone & (pop.next_day[rows] <= model.day)
     granted = decided & pop.claimed[rows] & (model.rng.random(rows.size) < accept_p)
     refused = decided & ~granted
