@@ -328,7 +328,7 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
     except ScenarioError as exc:
         keys = [k for k, _ in (overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides))] \
             if overrides else []
-        if exc.key_path in keys:
+        if exc.key_path and any(exc.key_path == k or exc.key_path.startswith(k + ".") for k in keys):
             raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
         raise
 
