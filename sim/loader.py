@@ -222,13 +222,14 @@ def validate(data: dict, lines: dict, file: str) -> schema.Scenario:
 
 
 def _structure(sc: schema.Scenario) -> dict:
-    """The ids a run's arrays are built on; events must leave them unchanged."""
+    """The ids and places a run's arrays are built on; events must leave them unchanged."""
     return {
         "carriers": sorted(sc.carriers),
-        "routes": sorted((c, r) for c, car in sc.carriers.items() for r in car.routes),
-        "repatriation routes": sorted((c, r) for c, car in sc.carriers.items() for r in car.repatriation),
-        "border services": sorted(sc.border_services),
-        "segments": sorted((c, s) for c, b in sc.border_services.items() for s in b.segments),
+        "routes": sorted((c, r, x.from_, x.to) for c, car in sc.carriers.items() for r, x in car.routes.items()),
+        "repatriation routes": sorted((c, r, x.to) for c, car in sc.carriers.items() for r, x in car.repatriation.items()),
+        "border services": sorted((c, b.reception) for c, b in sc.border_services.items()),
+        "segments": sorted((c, s, x.place, x.staging) for c, b in sc.border_services.items()
+                           for s, x in b.segments.items()),
         "origins": sorted(sc.demand.origins),
         "state actors": sorted(sc.state_actors),
         "destinations": sorted(sc.migrants.destinations),
@@ -267,8 +268,8 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
         changed = ", ".join(k for k in before_ids if before_ids[k] != after_ids[k])
         if changed:
             raise ScenarioError(
-                f"the event adds or removes {changed}; events can change values, not the set of "
-                "routes, segments, origins, carriers, services, actors or destinations.",
+                f"the event adds, removes or moves {changed}; events can change values, not the set of "
+                "routes, segments, origins, carriers, services, actors or destinations, nor where they are.",
                 file=where[0], line=where[1], key_path=f"events.{i}.set",
                 hint="declare the item in the scenario (e.g. with flights_per_week: 0) and change its values by event.")
         try:

@@ -22,8 +22,8 @@ class JourneyState(IntEnum):
     AT_BORDER = 4  # in the forest or a camp on the Belarusian side
     ATTEMPTING = 5  # crossing tonight
     CROSSED = 6  # inside the EU undetected, moving on
-    DETAINED = 7  # held by a border service (closed centre)
-    ASYLUM = 8  # claimed asylum, in open reception
+    DETAINED = 7  # held by a border service in a closed centre
+    ASYLUM = 8  # held in open reception (closed centres full); claimants or not
     RETURNING = 9  # gave up, on the way back to Minsk
     WAITING_RETURN = 10  # in Minsk, waiting for a flight home
     AT_DESTINATION = 11  # reached an EU destination (Germany above all)
