@@ -46,7 +46,7 @@ class BorderService(mesa.Agent):
     def segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Detection probability and line-stop probability for each of this service's segments."""
         spec = self.spec
-        segs = list(spec.segments.values())
+        segs = [spec.segments[self.model.segment_ids[j]] for j in self.segment_rows]
         guards = np.array([s.guards for s in segs])
         km = np.array([s.length_km for s in segs])
         surv = np.array([s.surveillance for s in segs])
