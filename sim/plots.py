@@ -1,8 +1,7 @@
 """PNG plots of one run: border pressure, journey states, arrivals, a flow map, observed vs simulated.
 
-Every function takes the tidy ``daily`` table (and whatever else it needs) plus the output
-path, and writes one PNG. Figures are built with the object-oriented API on an Agg canvas
-(no pyplot, no global state) and saved without timestamps, so the same input gives the same bytes.
+Each plot function writes one PNG and returns its path. Figures use the object-oriented API on an Agg
+canvas (no pyplot, no global state) and are saved without timestamps: same input, same bytes.
 """
 
 from __future__ import annotations
@@ -21,60 +20,63 @@ from matplotlib.patches import Rectangle
 
 COUNTRY_NAMES = {"PL": "Poland", "LT": "Lithuania", "LV": "Latvia", "BY": "Belarus", "DE": "Germany"}
 COUNTRY_COLOURS = {"PL": "#dc143c", "LT": "#c8a400", "LV": "#7b1e3a"}
-OTHER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f"]
-KIND_STYLE = {  # colour, marker, base size
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#aec7e8", "#ffbb78", "#98df8a"]
+KIND_STYLE = {  # colour, marker, base marker size
     "origin": ("#d95f02", "o", 40), "air_hub": ("#7570b3", "s", 35), "minsk": ("#e7298a", "*", 160),
     "staging": ("#a6761d", "^", 40), "border_segment": ("#1b9e77", "D", 25),
     "eu_transit": ("#66a61e", "v", 35), "destination": ("#1f78b4", "P", 50),
 }
 MODE_COLOURS = {"flight": "#8c84c9", "road": "#7f7f7f", "forest": "#2e8b57", "onward": "#3182bd"}
-# state -> (readable label, colour); the first group is people on the journey, the second outcomes
+# state -> (readable label, colour): people on the journey (vivid); not started or outcomes (muted; death black)
 ACTIVE_STATES = {
-    "prospective": ("at origin, no seat yet", "#d9d9d9"), "booked": ("booked, waiting for flight", "#bdbdbd"),
+    "booked": ("booked, waiting for the flight", "#bdbdbd"),
     "in_minsk": ("in Minsk", "#e7298a"), "to_border": ("moving to the border", "#fdae61"),
     "at_border": ("at the border (Belarusian side)", "#d7191c"), "attempting": ("crossing tonight", "#8b0000"),
     "crossed": ("crossed, moving on in the EU", "#2b83ba"), "detained": ("detained in the EU", "#5e3c99"),
     "asylum": ("asylum claim, open reception", "#abdda4"), "returning": ("returning to Minsk", "#a6761d"),
     "waiting_return": ("in Minsk, waiting to fly home", "#f4a6c8"),
 }
-OUTCOME_STATES = {
+OUTCOME_STATES = {  # with the people not yet started (waiting at the origin) at the bottom
+    "prospective": ("at origin, no seat yet (not started)", "#f7e4a3"),
     "at_destination": ("reached EU destination", "#9ecae1"), "protected": ("granted protection", "#c7e9c0"),
     "deported": ("deported from the EU", "#fdd0a2"), "repatriated": ("repatriated from Minsk", "#dadaeb"),
-    "returned_home": ("flew home on own ticket", "#e0e0e0"), "stayed_home": ("gave up before flying", "#f0f0f0"),
+    "returned_home": ("flew home on own ticket", "#cccccc"), "stayed_home": ("gave up before flying", "#e6e6e6"),
     "dead": ("died", "#252525"),
 }
 MAIN_PLACES = ("minsk", "grodno", "brest", "berlin", "warsaw", "vilnius", "riga", "benghazi", "baghdad",
                "istanbul", "damascus", "erbil", "beirut", "dubai", "moscow", "bialystok", "amsterdam", "paris")
-BORDER_LABEL_OFFSET = {"PL": (-0.8, -0.45), "LT": (-0.9, 0.4), "LV": (-0.4, 0.45)}  # degrees lon, lat
-LABEL_OFFSET = {"bruzgi": (6, -10), "bialystok": (-6, 4), "michalowo": (7, -9), "vilnius": (7, 3), "damascus": (6, -9)}  # points, where the default offset collides
 ZOOM_BOX = (22.0, 29.0, 51.5, 56.5)  # lon min, lon max, lat min, lat max of the border zoom
+BORDER_LABEL_OFFSET = {"PL": (-1.6, -0.65), "LT": (-2.8, 0.5), "LV": (-0.6, 0.5)}  # from the mean of its segments
+LABEL_OFFSET = {  # points from the place; where the default position collides with a neighbour
+    "bruzgi": (6, -10), "bialystok": (-6, 4), "vilnius": (7, 3), "damascus": (6, -9), "usnarz": (7, 1),
+    "krynki": (7, -6), "bobrowniki": (7, -6), "michalowo": (7, -6), "bialowieza": (7, -3), "kraslava": (6, 3),
+    "silene": (-6, -10)}
 
 
-def _colour(country: str, index: int) -> str:
-    return COUNTRY_COLOURS.get(country, OTHER_COLOURS[index % len(OTHER_COLOURS)])
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG without a timestamp or software tag (deterministic bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
+def _save(fig: Figure, path: Path, title: str | None = None, rect=(0, 0, 1, 1)) -> Path:
+    """Add the title, lay out and save a figure as PNG without timestamp or software tag (deterministic bytes)."""
+    if title:
+        fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.tight_layout(rect=rect)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)  # draw with Agg whatever the global backend
     fig.savefig(path, dpi=110, metadata={"Software": None})
-    return path
+    return Path(path)
 
 
-def _series(daily: pd.DataFrame, metric: str, country: str | None = "", place: str = "") -> pd.Series:
-    """Daily values of one metric as a Series indexed by date (all countries summed if country is None)."""
-    rows = daily[(daily["metric"] == metric) & (daily["place"] == place)]
-    if country is not None:
-        rows = rows[rows["country"] == country]
+def _series(daily: pd.DataFrame, metric: str, country: str = "", place: str = "") -> pd.Series:
+    """Daily values of one metric (one country, one place) as a Series indexed by date."""
+    rows = daily[(daily["metric"] == metric) & (daily["place"] == place) & (daily["country"] == country)]
     out = rows.groupby("date")["value"].sum()
     out.index = pd.to_datetime(out.index)
     return out.sort_index()
 
 
-def _date_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
+def _date_axis(ax, max_ticks: int = 14) -> None:
+    """Monthly date ticks (every n months on long spans) and a light grid; call after plotting."""
+    lo, hi = ax.get_xlim()
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil((hi - lo) / 30.4 / max_ticks))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.grid(True, color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -93,21 +95,14 @@ def counting_label(country: str, rules: list | None) -> str:
 
     Returns:
         A one-line label.
+
     """
     name = COUNTRY_NAMES.get(country, country)
     if not rules:
         return f"{country} — attempts (model default for {name})"
-    parts = []
-    for rule in rules:
-        what = " + ".join(m.replace("_", " ") for m in rule.get("metrics", []))
-        start, until = rule.get("from"), rule.get("until")
-        if start and until:
-            what += f" {_fmt_date(start)}–{_fmt_date(until)}"
-        elif start:
-            what += f" from {_fmt_date(start)}"
-        elif until:
-            what += f" until {_fmt_date(until)}"
-        parts.append(what)
+    parts = [" + ".join(m.replace("_", " ") for m in r.get("metrics", []))
+             + (f" from {_fmt_date(r['from'])}" if r.get("from") else "")
+             + (f" until {_fmt_date(r['until'])}" if r.get("until") else "") for r in rules]
     return f"{country} — {', then '.join(parts)} (as {name} counts)"
 
 
@@ -117,19 +112,17 @@ def border_pressure(daily: pd.DataFrame, border_services: Mapping, path: Path) -
     Args:
         daily: The tidy daily table of a run.
         border_services: Country → border service dict (its ``counts`` rules name the series).
-        path: PNG to write.
+        path: Where to write the PNG.
 
-    Returns:
-        The path written.
     """
     fig = Figure(figsize=(11, 7.5))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     countries = sorted(set(daily.loc[daily["metric"] == "reported", "country"]) | set(border_services))
     for i, c in enumerate(countries):
-        colour = _colour(c, i)
-        rep = _series(daily, "reported", c)
+        colour = COUNTRY_COLOURS.get(c, PALETTE[i % len(PALETTE)])
         rules = (border_services.get(c) or {}).get("counts")
-        if rep.empty:
+        rep = _series(daily, "reported", c)
+        if rep.empty:  # no official series: fall back to the model's attempts
             rep, rules = _series(daily, "attempts", c), None
         top.plot(rep.index, rep.values, color=colour, alpha=0.3, linewidth=0.8)
         top.plot(rep.index, rep.rolling(7, min_periods=1).mean().values, color=colour, linewidth=2.2,
@@ -137,65 +130,47 @@ def border_pressure(daily: pd.DataFrame, border_services: Mapping, path: Path) -
         stock = _series(daily, "at_border", c)
         bottom.plot(stock.index, stock.values, color=colour, linewidth=2, label=f"{c} — {COUNTRY_NAMES.get(c, c)}")
     top.plot([], [], color="grey", alpha=0.4, linewidth=0.8, label="thin line: daily value; thick: 7-day mean")
-    top.set_title("Official daily counts at each border (each country counts something different)")
-    top.set_ylabel("people (or attempts) per day")
-    top.legend(loc="upper left", fontsize=8.5)
-    top.set_ylim(bottom=0)
-    bottom.set_title("People waiting at the border on the Belarusian side")
-    bottom.set_ylabel("people")
-    bottom.set_xlabel("date")
-    bottom.legend(loc="upper left", fontsize=8.5)
-    bottom.set_ylim(bottom=0)
+    top.set(title="Official daily counts at each border (each country counts something different)",
+            ylabel="people (or attempts) per day")
+    bottom.set(title="People waiting at the border on the Belarusian side", ylabel="people", xlabel="date")
     for ax in (top, bottom):
+        ax.legend(loc="upper left", fontsize=8.5)
+        ax.set_ylim(bottom=0)
         _date_axis(ax)
-    fig.suptitle("Border pressure by country", fontsize=14, fontweight="bold")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, "Border pressure by country")
 
 
 def journey_states(daily: pd.DataFrame, path: Path) -> Path:
-    """People by journey state over time: on the journey (top) and outcomes so far (bottom), stacked.
+    """People by journey state over time, stacked: on the journey (top) and outcomes so far (bottom).
 
     Args:
         daily: The tidy daily table of a run.
-        path: PNG to write.
+        path: Where to write the PNG.
 
-    Returns:
-        The path written.
     """
     fig = Figure(figsize=(11, 8))
     top, bottom = fig.subplots(2, 1, sharex=True)
-    for ax, states, title in ((top, ACTIVE_STATES, "On the journey (not yet at an outcome)"),
-                              (bottom, OUTCOME_STATES, "Outcomes so far (cumulative)")):
-        series = {s: _series(daily, f"state_{s}", "") for s in states}
-        series = {s: v for s, v in series.items() if not v.empty}
-        if not series:
-            ax.text(0.5, 0.5, "no state data", transform=ax.transAxes, ha="center")
-            continue
-        dates = next(iter(series.values())).index
+    dates = pd.DatetimeIndex(pd.to_datetime(daily["date"].unique())).sort_values()
+    for ax, states, title in ((top, ACTIVE_STATES, "On the journey (from booking to an outcome)"),
+                              (bottom, OUTCOME_STATES, "Not started (at the origin) and outcomes so far")):
+        series = {s: v for s in states if not (v := _series(daily, f"state_{s}")).empty}
         ax.stackplot(dates, *[v.reindex(dates, fill_value=0).values for v in series.values()],
                      labels=[states[s][0] for s in series], colors=[states[s][1] for s in series],
                      edgecolor="white", linewidth=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8.5,
-                  title="top of stack first", title_fontsize=8)
-        ax.set_title(title)
-        ax.set_ylabel("people")
-        ax.set_ylim(bottom=0)
+        ax.legend(*[h[::-1] for h in ax.get_legend_handles_labels()], loc="center left", bbox_to_anchor=(1.01, 0.5),
+                  fontsize=8.5, title="top of stack first", title_fontsize=8)
+        ax.set(title=title, ylabel="people", ylim=(0, None))
         ax.margins(x=0)
         _date_axis(ax)
     bottom.set_xlabel("date")
-    fig.suptitle("Where people are on their journey, day by day", fontsize=14, fontweight="bold")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, "Where people are on their journey, day by day")
 
 
 def _route_label(route: str, carriers: Mapping | None, places: Mapping | None) -> str:
     for carrier in (carriers or {}).values():
         spec = (carrier.get("routes") or {}).get(route)
         if spec:
-            origin = spec.get("from", "")
-            origin = (places or {}).get(origin, {}).get("name", origin)
+            origin = (places or {}).get(spec.get("from", ""), {}).get("name", spec.get("from", "?"))
             return f"{route} ({carrier.get('name', '')}, from {origin})"
     return route
 
@@ -206,81 +181,69 @@ def arrivals_by_route(daily: pd.DataFrame, path: Path, carriers: Mapping | None 
 
     Args:
         daily: The tidy daily table of a run.
-        path: PNG to write.
-        carriers: Optional carrier dicts from the scenario, to name carrier and origin of each route.
+        path: Where to write the PNG.
+        carriers: Optional carrier dicts from the scenario, to name the carrier and origin of each route.
         places: Optional place dicts, for origin names.
 
-    Returns:
-        The path written.
     """
     rows = daily[(daily["metric"] == "arrivals_minsk") & (daily["place"] != "")]
     table = rows.pivot_table(index="date", columns="place", values="value", aggfunc="sum", fill_value=0)
     table.index = pd.to_datetime(table.index)
-    weekly = table.resample("W-MON", label="left", closed="left").sum()
-    weekly = weekly.loc[:, weekly.sum() > 0] if len(weekly.columns) else weekly
-    fig = Figure(figsize=(11, 5.5))
+    weekly = table.resample("W-MON", label="left", closed="left").sum().pipe(lambda w: w.loc[:, w.sum() > 0])
+    fig = Figure(figsize=(12, 5.5))
     ax = fig.subplots()
     base = np.zeros(len(weekly))
     for i, route in enumerate(weekly.columns):
         ax.bar(weekly.index + pd.Timedelta(days=3.5), weekly[route].values, width=6, bottom=base,
-               color=OTHER_COLOURS[i % len(OTHER_COLOURS)], label=_route_label(route, carriers, places))
+               color=PALETTE[i % len(PALETTE)], label=_route_label(route, carriers, places))
         base += weekly[route].values
-    if weekly.empty or not len(weekly.columns):
-        ax.text(0.5, 0.5, "no arrivals in Minsk", transform=ax.transAxes, ha="center")
+    if len(weekly.columns):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, title="route")
     else:
-        ax.legend(loc="upper right", fontsize=9, title="route")
-    ax.set_title("Arrivals in Minsk by route (weekly totals, weeks starting Monday)", fontsize=13,
-                 fontweight="bold")
-    ax.set_ylabel("people per week")
-    ax.set_xlabel("week")
+        ax.text(0.5, 0.5, "no arrivals in Minsk", transform=ax.transAxes, ha="center")
+    ax.set(ylabel="people per week", xlabel="week")
     _date_axis(ax)
-    fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, "Arrivals in Minsk by route (weekly totals, weeks starting Monday)")
 
 
 def _draw_network(ax, flows: pd.DataFrame, places: Mapping, border_services: Mapping, zoom: bool) -> None:
     """Links, places, borders and names on one axes (``zoom`` = border-region detail)."""
     peak = max(float(flows["people"].max()) if len(flows) else 0.0, 1.0)
-    passing: dict[str, float] = {}
-    for row in flows.itertuples(index=False):
-        passing[row.from_place] = passing.get(row.from_place, 0) + row.people
-        passing[row.to_place] = passing.get(row.to_place, 0) + row.people
-    for row in sorted(flows.itertuples(index=False), key=lambda r: r.people):
+    passing = pd.concat([flows.groupby(col)["people"].sum() for col in ("from_place", "to_place")], axis=1)
+    passing = passing.fillna(0).max(axis=1).to_dict()  # people through a place: the larger of in- and outflow
+    for row in sorted(flows.itertuples(index=False), key=lambda r: r.people):  # thick links on top
         a, b = places.get(row.from_place), places.get(row.to_place)
         if a is None or b is None:
             continue
-        if row.people <= 0:
-            ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color="#cfcfcf", linewidth=0.6, zorder=1)
-        else:
-            width = 0.8 + 9 * row.people / peak
-            ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color=MODE_COLOURS.get(row.mode, "#555"),
-                    linewidth=width, alpha=0.75, solid_capstyle="round", zorder=2)
-    for c, i in zip(sorted(border_services), range(99), strict=False):
+        style = ({"color": "#cfcfcf", "linewidth": 0.6, "zorder": 1} if row.people <= 0 else
+                 {"color": MODE_COLOURS.get(row.mode, "#555"), "linewidth": 0.8 + 9 * row.people / peak,
+                  "alpha": 0.75, "solid_capstyle": "round", "zorder": 2})
+        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], **style)
+    for i, c in enumerate(sorted(border_services)):
         segs = sorted((p for p in places.values() if p["country"] == c and p["kind"] == "border_segment"),
                       key=lambda p: p["lat"])
         if not segs:
             continue
         lons, lats = [p["lon"] for p in segs], [p["lat"] for p in segs]
-        colour = _colour(c, i)
+        colour = COUNTRY_COLOURS.get(c, PALETTE[i % len(PALETTE)])
         ax.plot(lons, lats, color=colour, linewidth=2.5 if zoom else 1.5, linestyle="--", zorder=3)
         if zoom:  # label on the EU side of the line
-            dx, dy = BORDER_LABEL_OFFSET.get(c, (-0.5, 0.0))
-            ax.text(np.mean(lons) + dx, np.mean(lats) + dy, f"{c} border\n({COUNTRY_NAMES.get(c, c)})",
-                    color=colour, fontsize=10, fontweight="bold", ha="center", va="center", zorder=6)
+            (dx, dy), name = BORDER_LABEL_OFFSET.get(c, (-0.8, 0.0)), COUNTRY_NAMES.get(c, c)
+            ax.text(np.mean(lons) + dx, np.mean(lats) + dy, f"{c} border ({name})", color=colour, fontsize=10,
+                    fontweight="bold", ha="left", va="center", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.85})
+    lon0, lon1, lat0, lat1 = ZOOM_BOX
     for pid, p in places.items():
         colour, marker, size = KIND_STYLE.get(p["kind"], ("#555555", "o", 30))
-        size = size * (0.6 if not zoom else 1.0) + 2.5 * math.sqrt(passing.get(pid, 0.0))
-        ax.scatter(p["lon"], p["lat"], s=size, c=colour, marker=marker, edgecolors="black", linewidths=0.5,
-                   zorder=4)
-        lon0, lon1, lat0, lat1 = ZOOM_BOX
+        size = size * (1.0 if zoom else 0.6) + 2.5 * math.sqrt(passing.get(pid, 0.0))
+        ax.scatter(p["lon"], p["lat"], s=size, c=colour, marker=marker, edgecolors="black", linewidths=0.5, zorder=4)
         inside = lon0 <= p["lon"] <= lon1 and lat0 <= p["lat"] <= lat1
-        if zoom:  # the border zoom names staging areas, used segments and nearby cities
+        if zoom:  # the zoom names staging areas, cities and the border segments people used
             show = inside and (p["kind"] in ("minsk", "staging", "eu_transit") or passing.get(pid, 0) > 0)
-        else:  # the overview names main places outside the zoom box (and Minsk)
+        else:  # the overview names main places outside the zoom box, and Minsk
             show = pid in MAIN_PLACES and (not inside or p["kind"] == "minsk")
         if show:
-            name = p["name"].split(" (")[0]
-            name = name.split()[0] if p["kind"] == "staging" else name
+            name = p["name"].split(" (")[0].split()[0] if p["kind"] == "staging" else p["name"].split(" (")[0]
             left = zoom and p["kind"] in ("border_segment", "eu_transit")
             offset = LABEL_OFFSET.get(pid, (-6, -3) if left else (6, 3))
             ax.annotate(name, (p["lon"], p["lat"]), xytext=offset, textcoords="offset points", zorder=7,
@@ -295,53 +258,43 @@ def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, pat
         flows: Cumulative people per link (``from_place, to_place, mode, people``).
         places: Place id → dict with ``name, lat, lon, country, kind``.
         border_services: Country → border service (the keys name the border countries).
-        path: PNG to write.
+        path: Where to write the PNG.
 
-    Returns:
-        The path written.
     """
-    fig = Figure(figsize=(15, 7.8))
-    overview, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+    fig = Figure(figsize=(16, 9))
+    overview, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     _draw_network(overview, flows, places, border_services, zoom=False)
     _draw_network(zoom, flows, places, border_services, zoom=True)
     lon0, lon1, lat0, lat1 = ZOOM_BOX
     overview.add_patch(Rectangle((lon0, lat0), lon1 - lon0, lat1 - lat0, fill=False, ec="black", lw=1, ls=":"))
     overview.text(lon0, lat0 - 0.4, "border zone: see right", fontsize=8, ha="left", va="top")
-    zoom.set_xlim(lon0, lon1)
-    zoom.set_ylim(lat0, lat1)
+    zoom.set(xlim=(lon0, lon1), ylim=(lat0, lat1))
     for ax, title in ((overview, "Whole corridor"), (zoom, "Belarus border region")):
-        lats = [p["lat"] for p in places.values()] if ax is overview else [lat0, lat1]
-        ax.set_aspect(1 / math.cos(math.radians(float(np.mean(lats)))),
-                      adjustable="datalim" if ax is overview else "box")
-        ax.set_title(title)
-        ax.set_xlabel("longitude (°E)")
-        ax.set_ylabel("latitude (°N)")
+        mean_lat = np.mean([p["lat"] for p in places.values()] if ax is overview else [lat0, lat1])
+        ax.set_aspect(1 / math.cos(math.radians(mean_lat)), adjustable="datalim" if ax is overview else "box")
+        ax.set(title=title, xlabel="longitude (°E)", ylabel="latitude (°N)")
         ax.grid(True, color="#eeeeee", linewidth=0.5)
     peak = int(flows["people"].max()) if len(flows) else 0
     handles = [Line2D([], [], color=c, linewidth=3, label=f"{m} link") for m, c in MODE_COLOURS.items()]
-    handles.append(Line2D([], [], color="#cfcfcf", linewidth=0.6, label="link unused in this run"))
-    for share in (0.1, 0.5, 1.0):
-        if peak:
-            handles.append(Line2D([], [], color="#555", linewidth=0.8 + 9 * share,
-                                  label=f"{int(round(peak * share, -1)):,} people"))
+    handles += [Line2D([], [], color="#cfcfcf", linewidth=0.6, label="link unused in this run"),
+                Line2D([], [], color="black", linestyle="--", label="border (through its crossing points)")]
+    handles += [Line2D([], [], color="#555", linewidth=0.8 + 9 * share, label=f"{round(peak * share):,} people")
+                for share in (0.1, 0.5, 1.0) if peak]
     handles += [Line2D([], [], color=c, marker=m, linestyle="", markersize=7, markeredgecolor="black",
                        label=k.replace("_", " ")) for k, (c, m, _) in KIND_STYLE.items()]
-    handles.append(Line2D([], [], color="black", linestyle="--", label="border (segments north→south)"))
     fig.legend(handles=handles, loc="center right", fontsize=8.5, title="line width = people over the run",
                title_fontsize=8.5)
-    fig.suptitle("Flows of people along the corridor over the whole run (marker size ~ people passing)",
-                 fontsize=13, fontweight="bold")
-    fig.tight_layout(rect=(0, 0, 0.83, 1))
-    return _save(fig, path)
+    return _save(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
+                 rect=(0, 0, 0.83, 1))
 
 
 def observed_comparison(daily: pd.DataFrame, observed_csv) -> pd.DataFrame:
-    """Simulated values for each observed row, counted the same way.
+    """Compute the simulated value for each observed row, counted the same way.
 
-    ``period_total`` rows are compared with the sum of the simulated metric (country total)
-    over the period; ``cumulative`` rows with the running total from ``period_start`` to
-    ``period_end``. Only the simulated days inside the period count; ``coverage`` says which
-    share of the period was simulated (``simulated`` is NaN when none was).
+    ``period_total`` rows get the sum of the simulated metric (country total, same metric name)
+    over the period; ``cumulative`` rows the running total from ``period_start`` to ``period_end``.
+    Only simulated days inside the period count: ``coverage`` is the simulated share of the
+    period, and ``simulated`` is NaN when no day of the period was simulated.
 
     Args:
         daily: The tidy daily table of a run.
@@ -350,92 +303,76 @@ def observed_comparison(daily: pd.DataFrame, observed_csv) -> pd.DataFrame:
     Returns:
         The observed rows with ``simulated``, ``period_days``, ``simulated_days``, ``coverage`` and
         ``ratio`` (simulated / observed) added.
+
     """
     obs = observed_csv.copy() if isinstance(observed_csv, pd.DataFrame) else pd.read_csv(observed_csv)
-    totals = daily[daily["place"] == ""]
-    dates = pd.to_datetime(totals["date"])
-    sims, ndays, period_days = [], [], []
-    for row in obs.itertuples(index=False):
-        start, end = pd.Timestamp(row.period_start), pd.Timestamp(row.period_end)
-        mask = (totals["metric"] == row.metric) & (totals["country"] == row.country) & (dates >= start) & (
-            dates <= end)
-        part = totals.loc[mask]
-        days = part["date"].nunique()
-        period_days.append((end - start).days + 1)
-        ndays.append(days)
-        sims.append(float(part["value"].sum()) if days else np.nan)
-    obs["simulated"] = sims
-    obs["period_days"] = period_days
-    obs["simulated_days"] = ndays
-    obs["coverage"] = obs["simulated_days"] / obs["period_days"]
-    obs["ratio"] = obs["simulated"] / obs["value"].where(obs["value"] != 0)
-    return obs
+    totals = daily[daily["place"] == ""].assign(date=lambda d: pd.to_datetime(d["date"]))
+    by_series = {key: grp.set_index("date")["value"].sort_index() for key, grp in totals.groupby(["country", "metric"])}
+    empty = pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
+    parts = [by_series.get((r.country, r.metric), empty).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
+             for r in obs.itertuples(index=False)]
+    return obs.assign(simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
+                      simulated_days=[len(p) for p in parts],
+                      period_days=(pd.to_datetime(obs["period_end"]) - pd.to_datetime(obs["period_start"])).dt.days + 1,
+                      coverage=lambda d: d["simulated_days"] / d["period_days"],
+                      ratio=lambda d: d["simulated"] / d["value"].where(d["value"] != 0))
 
 
 def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path) -> Path | None:
-    """One panel per observed (country, metric) series, observed against simulated for the same periods.
+    """One panel per observed (country, metric) series: observed against simulated for the same periods.
 
     Args:
         daily: The tidy daily table of a run.
-        observed_csv: Path to the observed CSV (or None).
+        observed_csv: Path to the observed CSV (or a DataFrame, or None).
         path: PNG to write.
 
     Returns:
         The path written, or None when there is no observed file.
+
     """
-    if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()):
-        return None
-    comp = observed_comparison(daily, observed_csv)
-    if comp.empty:
+    if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()) \
+            or (comp := observed_comparison(daily, observed_csv)).empty:
         return None
     groups = list(comp.groupby(["country", "metric"], sort=True))
-    ncols = 2 if len(groups) > 1 else 1
-    nrows = math.ceil(len(groups) / ncols)
+    ncols, nrows = min(2, len(groups)), math.ceil(len(groups) / 2)
     fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.8))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     sim_start, sim_end = pd.Timestamp(daily["date"].min()), pd.Timestamp(daily["date"].max())
+    one_day, sim_colour = pd.Timedelta(days=1), "tab:orange"
     for ax, ((country, metric), grp) in zip(axes, groups, strict=False):
         cumulative = (grp["aggregation"] == "cumulative").all()
         for row in grp.itertuples(index=False):
             start, end = pd.Timestamp(row.period_start), pd.Timestamp(row.period_end)
-            if cumulative:
-                ax.plot([end], [row.value], "o", color="black", markersize=7)
+            if cumulative:  # points at the period end, on top of the simulated running total
+                ax.plot([end], [row.value], "o", color="black", markersize=7, zorder=4)
                 if not np.isnan(row.simulated):
-                    ax.plot([end], [row.simulated], "s", color="tab:orange", markersize=7)
+                    ax.plot([end], [row.simulated], "s", color=sim_colour, markersize=7, zorder=4)
                 continue
-            ax.plot([start, end + pd.Timedelta(days=1)], [row.value] * 2, color="black", linewidth=3,
-                    solid_capstyle="butt")
+            ax.plot([start, end + one_day], [row.value] * 2, color="black", linewidth=3, solid_capstyle="butt")
             ax.plot([start + (end - start) / 2], [row.value], "o", color="black", markersize=5)
             if not np.isnan(row.simulated):
-                style = "-" if row.coverage >= 0.999 else ":"
-                ax.plot([max(start, sim_start), min(end, sim_end) + pd.Timedelta(days=1)], [row.simulated] * 2,
-                        color="tab:orange", linewidth=3, linestyle=style, solid_capstyle="butt")
+                ax.plot([max(start, sim_start), min(end, sim_end) + one_day], [row.simulated] * 2, color=sim_colour,
+                        linewidth=3, linestyle="-" if row.coverage >= 0.999 else ":", solid_capstyle="butt")
+        ylabel, kind = "people in the period", "totals per period"
         if cumulative:
             start = pd.Timestamp(grp["period_start"].min())
-            s = _series(daily, metric, country)
-            run = s[s.index >= start].cumsum()
-            ax.plot(run.index, run.values, color="tab:orange", linewidth=1.5, alpha=0.8)
-            ax.set_ylabel(f"people since {start.strftime('%-d %b %Y')}")
-        else:
-            ax.set_ylabel("people in period")
-        kind = "running total" if cumulative else "period totals"
+            running = _series(daily, metric, country).loc[start:].cumsum()
+            ax.plot(running.index, running.values, color=sim_colour, linewidth=1.5, alpha=0.8)
+            ylabel, kind = f"people since {_fmt_date(start)}", "running total"
+        ax.set(ylabel=ylabel, ylim=(0, None))
         ax.set_title(f"{country} — {metric.replace('_', ' ')} ({kind})", fontsize=10.5)
-        ax.axvspan(sim_start, sim_end + pd.Timedelta(days=1), color="#f3f3f3", zorder=0)
-        ax.set_ylim(bottom=0)
-        _date_axis(ax)
+        ax.axvspan(sim_start, sim_end + one_day, color="#f3f3f3", zorder=0)
+        _date_axis(ax, max_ticks=10)
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes[len(groups):]:
         ax.set_visible(False)
     handles = [Line2D([], [], color="black", linewidth=3, marker="o", label="observed (official figure)"),
-               Line2D([], [], color="tab:orange", linewidth=3, marker="s", label="simulated, same period and metric"),
-               Line2D([], [], color="tab:orange", linewidth=3, linestyle=":",
-                      label="simulated, period only partly simulated"),
+               Line2D([], [], color=sim_colour, linewidth=3, marker="s", label="simulated, same period and metric"),
+               Line2D([], [], color=sim_colour, linewidth=3, linestyle=":", label="simulated, period partly simulated"),
                Rectangle((0, 0), 1, 1, color="#f3f3f3", label="simulated time span")]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9)
-    fig.suptitle("Observed vs simulated (people; PL attempts may count a person more than once)", fontsize=13,
-                 fontweight="bold")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return _save(fig, path)
+    return _save(fig, path, "Observed vs simulated (PL counts attempts: one person may count several times)",
+                 rect=(0, 0.05, 1, 1))
 
 
 def draw_all(result, folder: Path) -> list[Path]:
@@ -446,19 +383,16 @@ def draw_all(result, folder: Path) -> list[Path]:
         folder: Output folder (created if missing).
 
     Returns:
-        The PNG paths written (the observed comparison only when the scenario has observed data).
+        The PNG paths written (the observed comparison only when the scenario has an observed file).
+
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     scenario = result.manifest.get("scenario", {})
-    places = scenario.get("places", {})
-    services = scenario.get("border_services", {})
-    paths = [
-        border_pressure(result.daily, services, folder / "border_pressure.png"),
-        journey_states(result.daily, folder / "journey_states.png"),
-        arrivals_by_route(result.daily, folder / "arrivals_by_route.png", scenario.get("carriers"), places),
-        flow_map(result.flows, places, services, folder / "flow_map.png"),
-    ]
+    places, services = scenario.get("places", {}), scenario.get("border_services", {})
+    paths = [border_pressure(result.daily, services, folder / "border_pressure.png"),
+             journey_states(result.daily, folder / "journey_states.png"),
+             arrivals_by_route(result.daily, folder / "arrivals_by_route.png", scenario.get("carriers"), places),
+             flow_map(result.flows, places, services, folder / "flow_map.png")]
     observed = getattr(result.scenario, "observed", None) or scenario.get("observed")
     if observed and Path(observed).exists():
         paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png"))
