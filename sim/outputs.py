@@ -45,10 +45,10 @@ def write_run(result, folder: Path, plots: bool = True) -> Path:
     atomic_write_frame(folder / "daily.csv", result.daily)
     atomic_write_frame(folder / "summary.csv", result.summary)
     atomic_write_frame(folder / "flows.csv", result.flows)
-    manifest = dict(result.manifest)
     if plots:
         from sim.plots import draw_all
 
-        manifest["plots"] = [p.name for p in draw_all(result, folder) if p is not None]
-    atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n")
+        result.manifest["plots"] = [p.name for p in draw_all(result, folder) if p is not None]
+    atomic_write_text(folder / "manifest.json",
+                      json.dumps(result.manifest, indent=2, sort_keys=False, default=str) + "\n")
     return folder
