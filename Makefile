@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 EXTRAS ?= dev
+TEST_EXTRAS ?= dev,demo
 STAMP  := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: setup run test lint bench clean
@@ -20,7 +21,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/corridor run scenarios/belarus_2021.yaml --out outputs/belarus_2021/latest
 
-test: $(STAMP)
+# the tests need every extra (the demo's browser test, the Dask engine)
+test:
+	$(MAKE) setup EXTRAS=$(TEST_EXTRAS)
 	$(BIN)/ruff check sim tests benchmarks run.py
 	$(BIN)/python -m pytest -q
 

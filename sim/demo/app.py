@@ -11,6 +11,7 @@ Run it with ``python run.py demo [SCENARIO] [--host H] [--port P]`` or :func:`se
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import os
@@ -67,6 +68,7 @@ class DemoState:
 
     Args:
         scenario_path: The scenario file the page starts from.
+
     """
 
     def __init__(self, scenario_path: str | Path) -> None:
@@ -77,7 +79,7 @@ class DemoState:
         self.model: DemoModel | None = None
 
     def scenario(self):
-        """The scenario with every moved lever applied (what Reset builds)."""
+        """Return the scenario with every moved lever applied (what Reset builds)."""
         overrides = overrides_for(self.levers, self.values)
         return load_scenario(self.path, overrides=overrides) if overrides else self.base
 
@@ -96,16 +98,18 @@ class DemoModel(CorridorModel):
 
     Args:
         state: The page's state.
+        seed: Random seed; defaults to the scenario's own.
         **kwargs: Ignored (Mesa passes its own ``scenario``).
+
     """
 
-    def __init__(self, state: DemoState, **kwargs) -> None:
-        super().__init__(state.scenario())
+    def __init__(self, state: DemoState, seed: int | None = None, **kwargs) -> None:
+        super().__init__(state.scenario(), rng=seed)
         state.model = self
 
 
 def scenario_path() -> Path:
-    """The scenario the server was started with (``$CORRIDOR_DEMO_SCENARIO``) or the classroom one."""
+    """Return the scenario the server was started with (``$CORRIDOR_DEMO_SCENARIO``) or the classroom one."""
     return Path(os.environ.get(ENV_SCENARIO) or DEFAULT_SCENARIO)
 
 
@@ -117,14 +121,33 @@ def _recent_edge_flows(model, days: int = 7):
     return flows[max(0, model.day - days + 1): model.day + 1].sum(axis=0).tolist()
 
 
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _figure_view(model, build, key: str):
+    """Show ``build()``'s figure as a PNG, redrawn only after a step or a new model.
+
+    Levers and sliders re-render the page; memoising on the step counter keeps those
+    re-renders cheap, so the browser's widget messages never queue up behind drawing.
+    """
+    counter = update_counter.value
+    png = solara.use_memo(lambda: _png(build()), [counter, id(model), model.day, key])
+    return solara.Image(png, format="png")
+
+
 def _map(model, zoom: bool):
-    places = charts.places_from_scenario(model.config.places)
-    box = charts.zoom_box(places) if zoom else None
-    title = "Border zone" if zoom else "Corridor"
-    kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "air_hub", "destination")
-    fig = charts.map_figure(places, model.edges, model.people_by_place(), _recent_edge_flows(model), box=box,
-                            title=f"{title}: people now, flows over the last 7 days", named_kinds=kinds)
-    return solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, id(model), zoom])
+    def build():
+        places = charts.places_from_scenario(model.config.places)
+        box = charts.zoom_box(places) if zoom else None
+        title = "Border zone" if zoom else "Corridor"
+        kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "air_hub", "destination")
+        return charts.map_figure(places, model.edges, model.people_by_place(), _recent_edge_flows(model), box=box,
+                                 title=f"{title}: people now, flows over the last 7 days", named_kinds=kinds)
+
+    return _figure_view(model, build, f"map-{zoom}")
 
 
 def CorridorMap(model):
@@ -137,9 +160,9 @@ def BorderMap(model):
     return _map(model, zoom=True)
 
 
-def _series_chart(model, panels):
-    fig = charts.series_figure(panels, model.config.start, model.n_days)
-    return solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, id(model)])
+def _series_chart(model, panels_of):
+    return _figure_view(model, lambda: charts.series_figure(panels_of(), model.config.start, model.n_days),
+                        panels_of.__name__)
 
 
 def _by_country(model, metric: str, cumulative: bool = False) -> dict:
@@ -152,22 +175,34 @@ def _by_country(model, metric: str, cumulative: bool = False) -> dict:
 
 def PressureChart(model):
     """Border pressure: detected crossing attempts per day and country."""
-    return _series_chart(model, [("Border pressure: attempts per day", _by_country(model, "attempts"))])
+
+    def pressure():
+        return [("Border pressure: attempts per day", _by_country(model, "attempts"))]
+
+    return _series_chart(model, pressure)
 
 
 def StrandedChart(model):
     """People stranded at the border (waiting or trying to cross) per country."""
-    return _series_chart(model, [("People stranded at the border", _by_country(model, "at_border"))])
+
+    def stranded():
+        return [("People stranded at the border", _by_country(model, "at_border"))]
+
+    return _series_chart(model, stranded)
 
 
 def OutcomesChart(model):
     """Cumulative deaths per border country and onward arrivals per destination country."""
-    onward = {}
-    if model.day >= 0:
-        for country in dict.fromkeys(model.config.places[d].country for d in model.destination_ids):
-            onward[country] = model.recorder.series("onward_arrivals", country).cumsum()
-    return _series_chart(model, [("Deaths (cumulative)", _by_country(model, "deaths", cumulative=True)),
-                                 ("Onward arrivals (cumulative)", onward)])
+
+    def outcomes():
+        onward = {}
+        if model.day >= 0:
+            for country in dict.fromkeys(model.config.places[d].country for d in model.destination_ids):
+                onward[country] = model.recorder.series("onward_arrivals", country).cumsum()
+        return [("Deaths (cumulative)", _by_country(model, "deaths", cumulative=True)),
+                ("Onward arrivals (cumulative)", onward)]
+
+    return _series_chart(model, outcomes)
 
 
 def rich_text(text: str, size: str = "1em"):
@@ -177,7 +212,7 @@ def rich_text(text: str, size: str = "1em"):
 
 
 def LeverGuide(model):
-    """What each lever does and how to read the charts."""
+    """Explain what each lever does."""
     text = "\n\n".join(GROUP_HELP.values())
     return rich_text(
         "### The levers\n\n" + text + "\n\nA lever moved during a run acts **from the current day on**, "
@@ -187,12 +222,12 @@ def LeverGuide(model):
 
 
 @solara.component
-def DateInfo(state: DemoState):
-    """The simulated date (updates on every step)."""
+def DateInfo(model_ref: solara.Reactive):
+    """Show the simulated date (updates on every step and on Reset)."""
     update_counter.get()
-    model = state.model
-    if model is None or model.day < 0:
-        text = f"Date: not started (first day {state.base.start.isoformat()})"
+    model = model_ref.value
+    if model.day < 0:
+        text = f"Date: not started (first day {model.config.start.isoformat()})"
     else:
         text = f"Date: {model.date.isoformat()} (day {model.day + 1} of {model.n_days})"
     solara.Text(text, classes=["corridor-date"])
@@ -239,23 +274,25 @@ def Page():
     initial = solara.use_memo(lambda: DemoModel(state=state), [])
     model = solara.use_reactive(initial)
     solara.Title(f"Corridor demo: {state.base.name}")
-    SolaraViz(model, components=COMPONENTS, model_params={"state": state},
+    seed = {"type": "SliderInt", "value": state.base.seed, "min": 0, "max": 99, "step": 1,
+            "label": "Random seed (used on Reset)"}
+    SolaraViz(model, components=COMPONENTS, model_params={"state": state, "seed": seed},
               name=f"Corridor — {state.base.name}", play_interval=150)
-    _SidebarExtras(state)
+    _SidebarExtras(state, model)
 
 
 @solara.component
-def _SidebarExtras(state: DemoState):
+def _SidebarExtras(state: DemoState, model_ref: solara.Reactive):
     # Solara orders sidebar content by component depth; one level below SolaraViz's own
     # sidebar call puts the date and levers after Mesa's Step/Play/Reset controls.
-    _SidebarInner(state)
+    _SidebarInner(state, model_ref)
 
 
 @solara.component
-def _SidebarInner(state: DemoState):
+def _SidebarInner(state: DemoState, model_ref: solara.Reactive):
     with solara.Sidebar():
         with solara.Card("Today", margin=0):
-            DateInfo(state)
+            DateInfo(model_ref)
         with solara.Card("Levers", margin=0):
             LeverPanel(state)
 
@@ -293,6 +330,7 @@ def serve(scenario_path: str | Path | None = None, host: str = "127.0.0.1", port
 
     Raises:
         ScenarioError: The scenario is invalid or the address cannot be used (exit code 2).
+
     """
     path = Path(scenario_path) if scenario_path else DEFAULT_SCENARIO
     load_scenario(path)  # fail early, with the loader's message, before the server starts
@@ -308,11 +346,3 @@ def serve(scenario_path: str | Path | None = None, host: str = "127.0.0.1", port
     solara_main.cli(["run", APP_NAME, "--host", host, "--port", str(port), "--production", "--no-open",
                       "--no-check-version", "--log-level", "warning"], standalone_mode=False)
 
-
-def add_arguments(parser) -> None:
-    """Add the ``demo`` command's arguments to an argparse parser."""
-    parser.add_argument("scenario", nargs="?", default=None,
-                        help="scenario file (default: scenarios/classroom.yaml)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; use 0.0.0.0 to expose deliberately)")
-    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")

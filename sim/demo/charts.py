@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 KIND_STYLE = {
@@ -32,7 +34,7 @@ ZOOM_KINDS = ("minsk", "staging", "border_segment", "eu_transit")
 
 
 def country_colour(country: str, index: int = 0) -> str:
-    """A stable colour for a country code."""
+    """Return a stable colour for a country code."""
     palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
     return COUNTRY_COLOURS.get(country, palette[index % len(palette)])
 
@@ -45,6 +47,7 @@ def places_from_scenario(places: Mapping) -> dict[str, dict]:
 
     Returns:
         Place id → dict with those keys.
+
     """
     out = {}
     for pid, p in places.items():
@@ -54,16 +57,17 @@ def places_from_scenario(places: Mapping) -> dict[str, dict]:
     return out
 
 
-def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, margin: float = 0.4):
+def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, margin: float = 0.6):
     """Longitude/latitude box around the places of the given kinds (the border zone).
 
     Returns:
         ``(lon_min, lon_max, lat_min, lat_max)``, or None when no place has those kinds.
+
     """
     pts = [(p["lon"], p["lat"]) for p in places.values() if p["kind"] in kinds]
     if not pts:
         return None
-    lons, lats = zip(*pts)
+    lons, lats = zip(*pts, strict=True)
     return min(lons) - margin, max(lons) + margin, min(lats) - margin, max(lats) + margin
 
 
@@ -81,19 +85,24 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         box: ``(lon_min, lon_max, lat_min, lat_max)`` to zoom to, or None for every place.
         labels: How many of the fullest places to name.
         named_kinds: Kinds of place always named.
+
     """
     inside = {pid for pid, p in places.items()
               if box is None or (box[0] <= p["lon"] <= box[1] and box[2] <= p["lat"] <= box[3])}
     top_flow = max([1.0, *(edge_people or [])])
+    by_mode: dict[str, tuple[list, list, list]] = {}
     for k, (u, v, mode) in enumerate(edges):
         if u not in places or v not in places or (u not in inside and v not in inside):
             continue
-        colour, style = MODE_STYLE.get(mode, ("#999999", "-"))
         flow = float(edge_people[k]) if edge_people is not None else 0.0
-        width = 0.6 + 5.0 * np.sqrt(flow / top_flow) if flow > 0 else 0.6
-        a, b = places[u], places[v]
-        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color=colour, linestyle=style,
-                linewidth=width, alpha=0.8 if flow > 0 else 0.35, zorder=1)
+        segs, widths, alphas = by_mode.setdefault(mode, ([], [], []))
+        segs.append([(places[u]["lon"], places[u]["lat"]), (places[v]["lon"], places[v]["lat"])])
+        widths.append(0.6 + 5.0 * np.sqrt(flow / top_flow) if flow > 0 else 0.6)
+        alphas.append(0.8 if flow > 0 else 0.35)
+    for mode, (segs, widths, alphas) in by_mode.items():
+        colour, style = MODE_STYLE.get(mode, ("#999999", "-"))
+        colours = [to_rgba(colour, a) for a in alphas]
+        ax.add_collection(LineCollection(segs, colors=colours, linewidths=widths, linestyles=style, zorder=1))
     top = max([1.0, *(float(people.get(p, 0)) for p in inside)])
     for kind, (colour, marker) in KIND_STYLE.items():
         ids = [pid for pid in inside if places[pid]["kind"] == kind]
@@ -122,7 +131,7 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
 
 def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8),
                named_kinds: Sequence[str] = ("minsk",)) -> Figure:
-    """A figure with one network map (see :func:`draw_network`)."""
+    """Draw one network map in a new figure (see :func:`draw_network`)."""
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     ax = fig.subplots()
     draw_network(ax, places, edges, people, edge_people=edge_people, box=box, named_kinds=named_kinds)
@@ -148,11 +157,12 @@ def series_figure(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], start:
 
     Returns:
         The figure.
+
     """
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True))
     x_all = day_axis(start, max(n_days, 1))
-    for ax, (title, series) in zip(axes, panels):
+    for ax, (title, series) in zip(axes, panels, strict=True):
         for k, (label, values) in enumerate(series.items()):
             values = np.asarray(values)
             ax.plot(x_all[: len(values)], values, label=label, color=country_colour(label, k), linewidth=1.4)

@@ -70,6 +70,7 @@ class Lever:
         bases: Per path: the base value (``scale``), the weight (``spread``) or the scenario's
             monthly temperatures (``winter``).
         caps: Per path upper bounds (``spread``).
+
     """
 
     name: str
@@ -94,13 +95,15 @@ class Lever:
 
         Returns:
             Dotted key path → value, ready for :func:`sim.load_scenario` or a dated change.
+
         """
         if self.mode == "set":
             return {p: _typed(value, self.kind) for p in self.paths}
         if self.mode == "scale":
-            return {p: round(float(value) * b, 3) for p, b in zip(self.paths, self.bases)}
+            return {p: round(float(value) * b, 3) for p, b in zip(self.paths, self.bases, strict=True)}
         if self.mode == "spread":
-            return {p: round(min(c, float(value) * w), 3) for p, w, c in zip(self.paths, self.bases, self.caps)}
+            parts = zip(self.paths, self.bases, self.caps, strict=True)
+            return {p: round(min(c, float(value) * w), 3) for p, w, c in parts}
         if self.mode == "winter":
             base = list(self.bases)
             return {self.paths[0]: [min(t, WINTER_C) for t in base] if value else base}
@@ -141,6 +144,7 @@ def build_levers(scenario) -> list[Lever]:
     Returns:
         Flights per route, facilitation per transit state, then per border country the
         turn-back share, guards and barrier length, and the winter switch.
+
     """
     levers = [
         _flight_lever(cid, carrier, rid, route)
@@ -187,7 +191,7 @@ def _with_help(lever: Lever) -> Lever:
 
 
 def overrides_for(levers: list[Lever], values: dict[str, Any]) -> dict[str, Any]:
-    """Overrides for every lever whose value differs from the scenario's own.
+    """Collect the overrides of every lever whose value differs from the scenario's own.
 
     Args:
         levers: From :func:`build_levers`.
@@ -195,6 +199,7 @@ def overrides_for(levers: list[Lever], values: dict[str, Any]) -> dict[str, Any]
 
     Returns:
         Dotted key path → value.
+
     """
     out: dict[str, Any] = {}
     for lever in levers:
@@ -212,6 +217,7 @@ def daily_temperature(config, n_days: int) -> np.ndarray:
 
     Returns:
         One temperature (°C) per day.
+
     """
     months = [(config.start + dt.timedelta(days=d)).month - 1 for d in range(n_days)]
     return np.asarray(config.monthly_temperature_c, dtype=float)[months]
@@ -224,6 +230,7 @@ def apply_live(model, overrides: dict[str, Any], note: str = "demo lever") -> No
         model: A :class:`sim.CorridorModel`.
         overrides: Dotted key path → value.
         note: Recorded in ``model.events_applied``.
+
     """
     if not overrides:
         return
