@@ -14,6 +14,7 @@ import mesa
 import pandas as pd
 
 from sim import __version__
+from sim.errors import ScenarioError
 from sim.loader import load_scenario
 from sim.model import CorridorModel
 from sim.schema import Scenario
@@ -91,6 +92,9 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
     source = None if isinstance(scenario_or_path, (Scenario, dict)) else str(scenario_or_path)
     scenario = load_scenario(scenario_or_path, overrides)
     seed = scenario.seed if seed is None else int(seed)
+    if seed < 0:
+        raise ScenarioError(f"the seed must be a whole number of 0 or more (got {seed}).", key_path="seed",
+                            hint="use e.g. --seed 1.")
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     model = CorridorModel(scenario, rng=seed)

@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        target = exc.filename or "the output folder"
+        print(f"Error: cannot write to '{target}' ({exc.strerror}). Hint: choose another --out folder.",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0

@@ -54,7 +54,7 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: impossible dates such as 2021-13-45
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(
@@ -147,7 +147,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = text.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):
         value = raw
     return key.strip(), value
 
@@ -312,7 +312,7 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
             if isinstance(value, str) and not isinstance(overrides, list):
                 try:
                     value = yaml.safe_load(value) if value.strip() else value
-                except yaml.YAMLError:
+                except (yaml.YAMLError, ValueError):
                     pass
             try:
                 set_path(data, key, value, source="--set")

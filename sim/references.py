@@ -94,6 +94,9 @@ def check_references(sc: schema.Scenario, lines: dict, file: str, prefix: str = 
             if country not in countries:
                 _fail(f"'{country}' has no border service.", f"state_actors.{aid}.steer.{country}",
                       countries, lines, file, prefix, country)
+            if not 0 <= actor.steer[country] < float("inf"):
+                _fail("steer weights must not be negative.", f"state_actors.{aid}.steer.{country}", [], lines,
+                      file, prefix)
         for j, origin in enumerate(actor.origins):
             if origin not in sc.demand.origins:
                 _fail(f"'{origin}' is not an origin with demand.", f"state_actors.{aid}.origins.{j}",
@@ -104,9 +107,15 @@ def check_references(sc: schema.Scenario, lines: dict, file: str, prefix: str = 
         _fail("at least one destination is needed.", "migrants.destinations", [], lines, file, prefix)
     for pid, weight in sc.migrants.destinations.items():
         need_place(pid, f"migrants.destinations.{pid}", ("destination", "eu_transit"))
-        if weight < 0:
+        if not 0 <= weight < float("inf"):
             _fail("destination weights must not be negative.", f"migrants.destinations.{pid}", [], lines,
                   file, prefix)
+    if sum(sc.migrants.destinations.values()) <= 0:
+        _fail("destination weights must not all be zero.", "migrants.destinations", [], lines, file, prefix)
+    weekly = sum(o.people_per_week for o in sc.demand.origins.values()) * sc.demand.scale * sc.scale
+    if weekly > 20_000_000:
+        _fail(f"demand comes to {weekly:,.0f} people a week after scaling, more than this tool is meant for "
+              "(20 million).", "demand", [], lines, file, prefix)
     actors = set(sc.state_actors) | set(sc.carriers) | set(sc.border_services)
     for i, event in enumerate(sc.events):
         if event.actor is not None and event.actor not in actors:

@@ -22,7 +22,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class Strict(BaseModel):
     """Base for every schema block: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Place(Strict):
@@ -70,7 +70,7 @@ class OriginDemand(Strict):
     """People who want to travel from one origin."""
 
     nationality: str = Field(min_length=2, max_length=2)
-    people_per_week: float = Field(ge=0, description="new prospective travellers a week")
+    people_per_week: float = Field(ge=0, le=1_000_000, description="new prospective travellers a week")
     money_usd: Range = Range(mean=5000, sd=1500, min=500)
 
 
@@ -94,6 +94,15 @@ class Route(Strict):
     load_factor: Probability = Field(ge=0, le=1, description="share of seats sold to travellers of the corridor")
     serves: list[str] | None = Field(default=None, description="origins whose travellers can use this route")
     refused_nationalities: list[str] = []
+
+    @field_validator("weekdays")
+    @classmethod
+    def _distinct_weekdays(cls, weekdays):
+        if weekdays is not None and len(set(weekdays)) != len(weekdays):
+            raise ValueError(f"weekdays must not repeat (got {weekdays})")
+        if weekdays is not None and not weekdays:
+            raise ValueError("weekdays must list at least one day, or be left out")
+        return weekdays
 
 
 class Repatriation(Strict):

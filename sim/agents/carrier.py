@@ -138,6 +138,8 @@ class Carrier(mesa.Agent):
     def fly_repatriation(self) -> None:
         """Fly people waiting in Minsk home, in the order they first set out, up to today's seats."""
         m, pop = self.model, self.model.population
+        if self.spec.sanctioned:
+            return
         for i in self.repat_rows:
             rep = self.spec.repatriation[m.repat_refs[i][1]]
             seats = flights_on(rep.flights_per_week, None, m.config.start + dt.timedelta(days=m.day))
@@ -158,6 +160,8 @@ class Carrier(mesa.Agent):
         """Nationality indices with a repatriation flight this week."""
         m = self.model
         out: set[int] = set()
+        if self.spec.sanctioned:
+            return out
         for i in self.repat_rows:
             rep = self.spec.repatriation[m.repat_refs[i][1]]
             if rep.flights_per_week > 0 and rep.seats > 0:
