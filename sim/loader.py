@@ -226,7 +226,8 @@ def _structure(sc: schema.Scenario) -> dict:
     return {
         "carriers": sorted(sc.carriers),
         "routes": sorted((c, r, x.from_, x.to) for c, car in sc.carriers.items() for r, x in car.routes.items()),
-        "repatriation routes": sorted((c, r, x.to) for c, car in sc.carriers.items() for r, x in car.repatriation.items()),
+        "repatriation routes": sorted((c, r, x.to) for c, car in sc.carriers.items()
+                                      for r, x in car.repatriation.items()),
         "border services": sorted((c, b.reception) for c, b in sc.border_services.items()),
         "segments": sorted((c, s, x.place, x.staging) for c, b in sc.border_services.items()
                            for s, x in b.segments.items()),
@@ -252,7 +253,8 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
             if key_path.split(".")[0] in FIXED_AT_START or ".counts" in f".{key_path}":
                 raise ScenarioError("an event cannot change this part of a scenario.", file=where[0],
                                     line=where[1], key_path=f"events.{i}.set.{key_path}",
-                                    hint="events change levers: carriers, border_services, state_actors, demand, migrants.")
+                                    hint="events change levers: carriers, border_services, state_actors, "
+                                         "demand, migrants.")
             try:
                 set_path(full, key_path, copy.deepcopy(value), source=where[0])
             except ScenarioError as exc:

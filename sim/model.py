@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
+import functools
 
 import mesa
 import numpy as np

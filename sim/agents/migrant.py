@@ -77,7 +77,8 @@ def minsk_day(model) -> None:
     """A day in Minsk: pay the hotel; decide to leave for the border (mean ``minsk_days``).
 
     While a repatriation flight serves their nationality, a share ``repatriation_pull`` a day
-    give up and wait for a flight home instead. Those who cannot pay another day leave today. Sets ``model.leaving_minsk``.
+    give up and wait for a flight home instead. Those who cannot pay another day leave today.
+    Sets ``model.leaving_minsk``.
     """
     pop, rules = model.population, model.config.migrants
     here = pop.in_state(S.IN_MINSK)

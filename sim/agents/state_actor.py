@@ -46,8 +46,10 @@ class StateActor(mesa.Agent):
             self.transport_to_border()
 
     def transport_to_border(self) -> None:
-        """Take a share ``facilitation`` of today's leavers, up to ``transport_per_day`` people,
-        to a border segment chosen with Belarus's steering; the ride is free."""
+        """Drive a share ``facilitation`` of today's leavers to the border, free of charge.
+
+        At most ``transport_per_day`` people a day; the segment is chosen with Belarus's steering.
+        """
         m, pop = self.model, self.model.population
         leaving = m.leaving_minsk
         if leaving.size == 0 or self.spec.facilitation <= 0:
