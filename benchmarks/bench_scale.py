@@ -60,7 +60,8 @@ def main() -> int:
                                  capture_output=True, text=True, check=True, cwd=ROOT)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         best = min(runs, key=lambda r: r["wall_s"])
-        print(f"{scale:>6g} {best['wall_s']:>8.2f} {best['people']:>10,} {best['reached_minsk']:>9,} {best['party_rows']:>9,} "
+        print(f"{scale:>6g} {best['wall_s']:>8.2f} {best['people']:>10,} {best['reached_minsk']:>9,} "
+              f"{best['party_rows']:>9,} "
               f"{best['active_person_days'] / best['wall_s']:>21,.0f} "
               f"{best['people_x_days'] / best['wall_s']:>14,.0f} {max(r['peak_rss_mb'] for r in runs):>8.0f}")
     return 0
