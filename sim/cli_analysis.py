@@ -44,7 +44,7 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
         try:
             return fn(args)
         except _user_errors() as exc:
-            print(f"error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
+            print(getattr(exc, "message", None) or str(exc), file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("\ninterrupted: finished runs are saved; run the same command again to resume.", file=sys.stderr)
@@ -60,7 +60,8 @@ def _parse_sets(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise SweepFileError(f"--set '{item}': expected KEY.PATH=VALUE, e.g. border_services.PL.turn_back_share=0.8")
+            raise SweepFileError(f"--set '{item}': expected KEY.PATH=VALUE, "
+                                 "e.g. border_services.PL.policy.turn_back_share=0.8")
         out[key.strip()] = value.strip()
     return out
 
@@ -118,7 +119,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
                        progress=not args.no_progress, plots=not args.no_plots,
                        fan_metrics=tuple(args.metrics or FAN_METRICS))
     ex = res.execution
-    print(f"ensemble {res.label}: {ex.total} runs ({ex.ok} ok, {ex.failed} failed, {ex.skipped} already done) "
+    print(f"ensemble {res.label}: {ex.total} runs ({ex.ok} ok, {ex.failed} failed{_not_run(ex)}, "
+          f"{ex.skipped} already done) "
           f"in {ex.seconds:.1f} s on {ex.engine} x{ex.workers} -> {res.out}")
     return 0 if ex.ok else 1
 
@@ -140,12 +142,17 @@ def _default_out(spec, suffix: str = "") -> Path:
     return Path("outputs/sweeps") / f"{spec.name or spec.path.stem}{suffix}"
 
 
+def _not_run(ex) -> str:
+    return f", {ex.not_run} not run (engine errors: re-run the command to retry)" if ex.not_run else ""
+
+
 def _report_failures(runs, limit: int = 3) -> None:
     if runs.empty:
         return
     bad = runs[runs["status"] != "ok"].drop_duplicates("run")
     for _, r in bad.head(limit).iterrows():
-        print(f"  run {r['run']} (sample {r['sample']}, seed {r['seed']}) failed: {r['error']}", file=sys.stderr)
+        first = str(r["error"]).strip().splitlines()[0] if str(r["error"]).strip() else "?"
+        print(f"  run {r['run']} (sample {r['sample']}, seed {r['seed']}) failed: {first}", file=sys.stderr)
 
 
 @_guard
@@ -161,7 +168,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     progress=not args.no_progress, retry_failed=args.retry_failed, plots=not args.no_plots)
     ex = res.execution
     print(f"sweep {spec.name or spec.path.stem}: {len(res.design.samples)} samples x {spec.replicates} replicates "
-          f"= {ex.total} runs: {ex.ok} ok, {ex.failed} failed ({ex.skipped} already done) in {ex.seconds:.1f} s "
+          f"= {ex.total} runs: {ex.ok} ok, {ex.failed} failed{_not_run(ex)} ({ex.skipped} already done) "
+          f"in {ex.seconds:.1f} s "
           f"on {ex.engine} x{ex.workers} -> {out}")
     _report_failures(res.runs)
     return 0 if ex.ok else 1
@@ -189,7 +197,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity import planned_runs, run_sensitivity
     from sim.sweep.schema import load_sweep
 
-    spec = load_sweep(args.sweep)
+    spec = load_sweep(args.sweep, method=args.method)
     _check_engine(args)
     out = Path(args.out) if args.out else _default_out(spec, f"_{args.method}")
     print(f"{args.method}: {len(spec.parameters)} parameters -> {planned_runs(spec, args.method)} runs "
@@ -198,7 +206,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                           scheduler=args.scheduler, progress=not args.no_progress, plots=not args.no_plots,
                           retry_failed=args.retry_failed)
     ex = res.sweep.execution
-    print(f"sensitivity ({args.method}): {ex.total} runs, {ex.ok} ok, {ex.failed} failed -> {res.csv}")
+    print(f"sensitivity ({args.method}): {ex.total} runs, {ex.ok} ok, {ex.failed} failed{_not_run(ex)} -> {res.csv}")
     for o, why in res.skipped.items():
         print(f"  outcome {o} skipped: {why}", file=sys.stderr)
     if not res.indices.empty:

@@ -65,12 +65,12 @@ def load_outcomes(path: str | Path | None) -> dict[str, OutcomeSpec]:
         err = exc.errors()[0]
         raise SweepFileError(f"Outcomes file {path}: 'outcomes.{'.'.join(map(str, err['loc']))}': "
                              f"{err['msg']}.") from None
-    check_outcomes(path, outs)
+    check_outcomes(path, outs, label="Outcomes file")
     return outs
 
 
 def is_ensemble_folder(p: Path) -> bool:
-    """True if ``p`` is an ensemble output folder."""
+    """Tell whether ``p`` is an ensemble output folder."""
     return p.is_dir() and (p / "runs").is_dir() and (p / "plan.json").exists()
 
 
@@ -124,7 +124,7 @@ def _fmt(x: float) -> str:
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    """A short Markdown table: outcome, baseline, scenario, difference (95 % CI)."""
+    """Format a short Markdown table: outcome, baseline, scenario, difference (95 % CI)."""
     lines = []
     for other, g in table.groupby("scenario", sort=False):
         base = g["baseline"].iloc[0]
@@ -190,18 +190,19 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
         raise SweepFileError("compare needs at least two scenarios or ensemble folders.")
     out = Path(out)
     outcomes = outcomes or default_outcomes()
+    for x in inputs:  # check every input before running anything
+        if not (is_ensemble_folder(Path(x)) or Path(x).is_file()):
+            raise SweepFileError(f"compare: '{x}' is neither a scenario file nor an ensemble output folder "
+                                 "(a folder with plan.json and runs/).")
     folders: dict[str, Path] = {}
     for label, x in zip(_labels(inputs), inputs, strict=True):
         p = Path(x)
         if is_ensemble_folder(p):
             folders[label] = p
-        elif p.is_file():
+        else:
             folders[label] = run_ensemble(p, seeds, root_seed=root_seed, overrides=overrides, out=out / label,
                                           engine=engine, workers=workers, scheduler=scheduler, progress=progress,
                                           plots=False, label=label).out
-        else:
-            raise SweepFileError(f"compare: '{x}' is neither a scenario file nor an ensemble output folder "
-                                 "(a folder with plan.json and runs/).")
     values = {k: run_outcomes(f, outcomes) for k, f in folders.items()}
     labels = list(folders)
     rows = []

@@ -146,7 +146,7 @@ def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.Dat
         One row per run: run, seed, then one column per outcome.
 
     """
-    store = RunStore(folder)
+    store = RunStore(folder, write=False)
     n = json.loads((Path(folder) / "manifest.json").read_text()).get("seeds", 10**9) \
         if (Path(folder) / "manifest.json").exists() else 10**9
     rows = []
@@ -202,6 +202,7 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
                 "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}
     atomic_write_json(out / "manifest.json", manifest)
+    store.close()
     if plots and not bands.empty:
         from sim.sweep.plots import fan_chart
 

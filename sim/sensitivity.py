@@ -46,7 +46,7 @@ class SensitivityResult:
 
 
 def planned_runs(spec: SweepSpec, method: str) -> int:
-    """Runs a method needs for this sweep file (see the module docstring)."""
+    """Count the runs a method needs for this sweep file (see the module docstring)."""
     d = len(spec.parameters)
     n = (spec.design.trajectories or 10) if method == "morris" else (spec.design.samples or 8)
     return runs_needed(method, d, n, spec.replicates, spec.design.second_order)

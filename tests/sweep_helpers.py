@@ -43,3 +43,17 @@ def sweep_file(tmp_path: Path, name: str = "sweep.yaml", **changes) -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+class KillWorkerOnSeed:
+    """A run collector that kills its worker process for one seed (simulates an OOM kill)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __call__(self, result):
+        import os
+
+        if result.seed == self.seed:
+            os._exit(1)
+        return {"outcomes": {"x": 1.0}}

@@ -61,7 +61,7 @@ def _grid_values(spec: SweepSpec) -> list[list[Any]]:
 
 
 def runs_needed(method: str, d: int, n: int, replicates: int = 1, second_order: bool = False) -> int:
-    """Number of model runs a design needs.
+    """Count the model runs a design needs.
 
     Args:
         method: morris or sobol (or lhs, where ``n`` is the sample count).

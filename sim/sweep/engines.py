@@ -17,7 +17,9 @@ import concurrent.futures as cf
 import importlib
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -89,9 +91,24 @@ def execute(task: RunTask) -> dict:
     return rec
 
 
-def _failed(task: RunTask, exc: BaseException) -> dict:
-    return {"index": task.index, "seed": task.seed, **task.meta, "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}", "elapsed": 0.0}
+def _ready(pause: float) -> bool:
+    """Do nothing for a moment (used to start every worker of a pool)."""
+    time.sleep(pause)
+    return True
+
+
+def _failed(task: RunTask, exc: BaseException, engine_error: bool = False) -> dict:
+    """Record for a run the engine could not complete.
+
+    ``engine_error`` marks infrastructure problems (a worker that cannot
+    unpickle the task, a lost connection): such records are not stored, so the
+    run is retried when the command is re-run.
+    """
+    rec = {"index": task.index, "seed": task.seed, **task.meta, "status": "failed",
+           "error": f"{type(exc).__name__}: {str(exc).strip()}", "elapsed": 0.0}
+    if engine_error:
+        rec["engine_error"] = True
+    return rec
 
 
 class SerialEngine:
@@ -110,30 +127,68 @@ class SerialEngine:
 
 
 class LocalEngine:
-    """A ``concurrent.futures.ProcessPoolExecutor`` with bounded submission."""
+    """A ``concurrent.futures.ProcessPoolExecutor`` with bounded submission.
+
+    If a worker process dies (e.g. killed for memory) the pool is restarted
+    and the runs that were in flight are re-run one at a time; the one that
+    kills its worker again is recorded as failed, the others finish normally.
+    """
 
     name = "local"
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+        cf.wait([pool.submit(_ready, 0.05) for _ in range(self.workers)])  # start the workers now
+        return pool
+
+    def _submit(self, task: RunTask) -> cf.Future:
+        try:
+            return self._pool.submit(execute, task)
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(execute, task)
 
     def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict]:
         """Yield records as runs finish (at most 2 x workers in flight)."""
         it = iter(tasks)
         pending: dict[cf.Future, RunTask] = {}
-        for t in islice(it, 2 * self.workers):
-            pending[self._pool.submit(execute, t)] = t
+        suspects: deque[RunTask] = deque()
+        alone: list[int] = []  # index of a suspect running on its own
+
+        def fill() -> None:
+            if suspects:
+                if not pending:
+                    t = suspects.popleft()
+                    alone[:] = [t.index]
+                    pending[self._submit(t)] = t
+                return
+            for t in islice(it, max(0, 2 * self.workers - len(pending))):
+                pending[self._submit(t)] = t
+
+        fill()
         while pending:
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 task = pending.pop(fut)
                 try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool
-                    yield _failed(task, exc)
-                for t in islice(it, 1):
-                    pending[self._pool.submit(execute, t)] = t
+                    rec = fut.result()
+                except BrokenProcessPool:
+                    if alone == [task.index]:
+                        yield _failed(task, RuntimeError("the worker process died running it (out of memory?)"))
+                    else:
+                        suspects.append(task)
+                except Exception as exc:  # noqa: BLE001 - e.g. unpicklable result
+                    yield _failed(task, exc, engine_error=True)
+                else:
+                    yield rec
+                if alone == [task.index]:
+                    alone.clear()
+            fill()
 
     def close(self) -> None:
         """Shut the pool down, cancelling queued runs."""
@@ -152,35 +207,50 @@ class DaskEngine:
             raise EngineUnavailable(DASK_HINT) from None
         self._cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=20)
+            except (OSError, TimeoutError) as exc:
+                raise EngineUnavailable(f"Cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None)
             self.client = Client(self._cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
 
+    def _limit(self) -> int:
+        """Return how many runs to keep in flight: 4 per connected worker (clusters grow), at least 8."""
+        now = time.monotonic()
+        if now - getattr(self, "_asked", 0.0) > 2.0:  # ask the scheduler at most every 2 s
+            self._asked = now
+            try:
+                self.workers = max(self.workers, len(self.client.scheduler_info().get("workers", {})))
+            except Exception:  # noqa: BLE001 - scheduler busy; keep the last figure
+                pass
+        return max(8, 4 * self.workers)
+
     def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict]:
-        """Yield records as runs finish (at most 4 x workers in flight)."""
+        """Yield records as runs finish (a bounded number in flight)."""
         from dask.distributed import as_completed
 
         it = iter(tasks)
         owner: dict[str, RunTask] = {}
 
         def submit(t: RunTask):
-            fut = self.client.submit(execute, t, pure=False, key=f"run-{t.index}-{time.monotonic_ns()}")
+            fut = self.client.submit(execute, t, pure=False, key=f"corridor-run-{t.index}-{time.monotonic_ns()}")
             owner[fut.key] = t
             return fut
 
-        ac = as_completed([submit(t) for t in islice(it, 4 * self.workers)])
+        ac = as_completed([submit(t) for t in islice(it, self._limit())])
         for fut in ac:
             task = owner.pop(fut.key)
             try:
                 yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
-                yield _failed(task, exc)
+            except Exception as exc:  # noqa: BLE001 - execute() never raises: this is the engine
+                # KilledWorker: the run killed workers repeatedly (a run failure); else infrastructure
+                yield _failed(task, exc, engine_error=type(exc).__name__ != "KilledWorker")
             finally:
                 fut.release()
-            for t in islice(it, 1):
+            for t in islice(it, max(1, self._limit() - ac.count())):
                 ac.add(submit(t))
 
     def close(self) -> None:
@@ -213,14 +283,22 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
         raise EngineUnavailable(f"Unknown engine '{kind}'; use local or dask.")
     if workers <= 1:
         return SerialEngine()
-    _warm_import()
     return LocalEngine(workers)
 
 
-def _warm_import() -> None:
-    """Import the simulator before forking so workers do not each import it."""
-    for mod in ("sim", "sim.api"):
-        try:
-            importlib.import_module(mod)
-        except ImportError:
-            pass
+def _mp_context():
+    """Return the pool's start method: ``forkserver`` with the simulator preloaded.
+
+    Forking a process that already runs threads (numpy's BLAS pool, Dask's client)
+    can deadlock; the fork server is started once, preloads ``sim`` and forks
+    cheap workers from it (the default from Python 3.14). As with any
+    multiprocessing code, a script that starts a pool needs the
+    ``if __name__ == "__main__":`` guard.
+    """
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return None
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim", "sim.api", "sim.sweep.engines"])
+    return ctx

@@ -93,7 +93,8 @@ def totals_matrix(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     tot = daily[daily["place"].fillna("") == ""]
     key = tot["metric"].astype(str) + "|" + tot["country"].astype(str)
     wide = (
-        pd.DataFrame({"date": tot["date"].astype(str).to_numpy(), "key": key.to_numpy(), "value": tot["value"].to_numpy()})
+        pd.DataFrame({"date": tot["date"].astype(str).to_numpy(), "key": key.to_numpy(),
+                      "value": tot["value"].to_numpy()})
         .pivot_table(index="date", columns="key", values="value", aggfunc="sum", fill_value=0)
         .sort_index()
     )

@@ -115,7 +115,19 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
                 ax.set_xticks(list(cats.values()), list(cats.keys()), rotation=30)
             x, y = xs.to_numpy(dtype=float), sub["value"].to_numpy(dtype=float)
             ax.scatter(x, y, s=6, alpha=0.25, color="grey", lw=0)
-            if len(x):
+            others = [q for q in parameters if q != p]
+            groups = sub.groupby(others[0] if len(others) == 1 else others, sort=True).groups if others else {}
+            if others and 1 < len(groups) <= 6 and sub[p].nunique() <= 12:  # grid: a line per other setting
+                for k, (key, idx) in enumerate(groups.items()):
+                    q = _bands_by_x(x[sub.index.get_indexer(idx)], y[sub.index.get_indexer(idx)])
+                    col = COLOURS[k % len(COLOURS)]
+                    key = key if isinstance(key, tuple) else (key,)
+                    label = ", ".join(f"{o.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{o.split('.')[-1]}={v}"
+                                      for o, v in zip(others, key, strict=True))
+                    ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.15, color=col, lw=0)
+                    ax.plot(q.index, q[0.5], color=col, marker=".", label=label)
+                ax.legend(fontsize=6)
+            elif len(x):
                 q = _bands_by_x(x, y)
                 ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.2, color="tab:blue", lw=0, label="5-95 %")
                 ax.fill_between(q.index, q[0.25], q[0.75], alpha=0.4, color="tab:blue", lw=0, label="25-75 %")
@@ -123,8 +135,10 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
             ax.set_xlabel(p, fontsize=8)
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel(o)
-        axes[0][0].legend(fontsize=7)
-        fig.suptitle(f"{o} against each parameter (bands over seeds and other parameters)")
+        if axes[0][0].get_legend() is None and axes[0][0].get_legend_handles_labels()[0]:
+            axes[0][0].legend(fontsize=7)
+        fig.suptitle(f"{o} against each parameter: median and 5-95 % band over seeds"
+                     + (" and the other parameters" if len(parameters) > 1 else ""), y=1.02)
         paths.append(_save(fig, folder / f"{o}.png"))
     return paths
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.sweep.design import Design, build_design
-from sim.sweep.engines import RunTask, make_engine
+from sim.sweep.engines import EngineUnavailable, RunTask, make_engine
 from sim.sweep.outcomes import OutcomeCollector
 from sim.sweep.schema import SweepSpec
 from sim.sweep.store import RunStore, atomic_to_csv, atomic_write_bytes, atomic_write_json, file_hash
@@ -52,6 +52,7 @@ class Execution:
     seconds: float
     engine: str
     workers: int
+    not_run: int = 0
 
 
 def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", workers: int = 1,
@@ -87,10 +88,19 @@ def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", 
         name, nworkers = eng.name, eng.workers
     bar = tqdm(total=len(tasks), initial=skipped, unit="run", desc=desc, disable=not progress,
                dynamic_ncols=True, file=sys.stderr)
-    ok = failed = 0
+    ok = failed = engine_errors = 0
     try:
         if eng is not None:
             for rec in eng.map_unordered(todo):
+                if rec.get("engine_error"):  # not stored: retried on the next run of the command
+                    engine_errors += 1
+                    if not ok and engine_errors >= max(4, 2 * nworkers):
+                        raise EngineUnavailable(
+                            f"The {name} engine cannot run the simulator: {rec['error'].splitlines()[0]} "
+                            "Check that the workers have the project installed (pip install -e .[dask]) "
+                            "and can read the scenario files; finished runs are kept.")
+                    bar.update(1)
+                    continue
                 arrays = rec.pop("_arrays", None)
                 store.write(rec, arrays)
                 ok += rec["status"] == "ok"
@@ -106,7 +116,8 @@ def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", 
     n_failed = sum(1 for t in tasks if status.get(t.index) == "failed")
     n_ok = sum(1 for t in tasks if status.get(t.index) == "ok")
     return Execution(total=len(tasks), skipped=skipped, ok=n_ok, failed=n_failed,
-                     seconds=time.perf_counter() - t0, engine=name, workers=nworkers)
+                     seconds=time.perf_counter() - t0, engine=name, workers=nworkers,
+                     not_run=len(tasks) - n_ok - n_failed)
 
 
 def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
@@ -205,7 +216,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     design = build_design(spec, method)
     tasks = plan_tasks(spec, design)
     store = RunStore(out)
-    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{file_hash(spec.base_path)}", "sweep": str(spec.path),
+    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{file_hash(spec.base_path)}",
+            "sweep": str(spec.path),
             "base": str(spec.base_path), "method": design.method, "samples": len(design.samples),
             "replicates": spec.replicates, "runs": len(tasks)}
     store.check_plan(plan)
@@ -235,6 +247,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
                 "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}
     atomic_write_json(out / "manifest.json", manifest)
+    store.close()
     if plots and not runs.empty:
         from sim.sweep.plots import plot_outcomes_vs_parameters
 

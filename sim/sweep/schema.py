@@ -227,7 +227,7 @@ def get_path(data: Any, dotted: str) -> Any:
     return cur
 
 
-def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
+def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = None) -> SweepSpec:
     """Read and validate a sweep file.
 
     Args:
@@ -235,6 +235,7 @@ def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
         check_keys: Apply every parameter and fixed override to the base
             scenario through ``sim.load_scenario`` so unknown key paths or
             invalid values fail now, not after hours of runs.
+        method: Design that will be used instead of the file's (sensitivity).
 
     Returns:
         The validated sweep.
@@ -261,12 +262,13 @@ def load_sweep(path: str | Path, check_keys: bool = True) -> SweepSpec:
     if not spec.base_path.exists():
         raise SweepFileError(f"Sweep file {path}: 'base': scenario file {spec.base} not found "
                              f"(looked for {spec.base_path}).")
-    if spec.design.method in ("lhs", "sobol", "morris"):
+    method = method or spec.design.method
+    if method in ("lhs", "sobol", "morris"):
         for key, p in spec.parameters.items():
             if p.range is None:
-                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{spec.design.method}' "
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{method}' "
                                      "needs a numeric 'range: [low, high]', not a list of values.")
-    if spec.design.method == "grid":
+    if method == "grid":
         for key, p in spec.parameters.items():
             if p.range is not None and p.num is None:
                 raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
@@ -295,13 +297,13 @@ def known_metrics() -> set[str]:
     return names
 
 
-def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec]) -> None:
+def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "Sweep file") -> None:
     """Reject outcomes that reference a metric the simulator never records."""
     metrics = known_metrics()
     for name, o in outcomes.items():
         if o.metric not in metrics and not o.metric.startswith("state_"):
             raise SweepFileError(
-                f"Sweep file {path}: 'outcomes.{name}.metric': unknown metric '{o.metric}'; "
+                f"{label} {path}: 'outcomes.{name}.metric': unknown metric '{o.metric}'; "
                 f"known metrics are {', '.join(sorted(metrics))} and state_<name>.")
 
 
@@ -341,10 +343,16 @@ def check_key_paths(spec: SweepSpec) -> None:
 
     attempt("overrides", dict(spec.overrides))
     bases = base_values(spec)
-    for key, p in spec.parameters.items():
-        probes = p.values if p.values is not None else [p.range[0], p.range[1]]
-        for value in probes:
-            attempt(f"parameters.{key}", {**spec.overrides, key: _cast(value, p, bases.get(key))})
+    probes = {k: (p.values if p.values is not None else [p.range[0], p.range[1]]) for k, p in spec.parameters.items()}
+    depth = max(len(v) for v in probes.values())
+    for i in range(depth):  # all parameters at once (fast); one at a time only to name a culprit
+        together = {k: _cast(v[min(i, len(v) - 1)], spec.parameters[k], bases.get(k)) for k, v in probes.items()}
+        try:
+            core.load_scenario(str(spec.base_path), overrides={**spec.overrides, **together})
+        except err_type:
+            for key, value in together.items():
+                attempt(f"parameters.{key}", {**spec.overrides, key: value})
+            attempt("parameters", {**spec.overrides, **together})
 
 
 def _cast(value: Any, p: ParameterSpec, base_value: Any) -> Any:

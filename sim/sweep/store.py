@@ -71,14 +71,44 @@ class PlanMismatch(Exception):
 
 
 class RunStore:
-    """Per-run records under ``<out>/runs``."""
+    """Per-run records under ``<out>/runs``.
 
-    def __init__(self, out: str | Path):
+    Args:
+        out: Output folder.
+        write: Open for writing: take the folder's lock (one writer at a time;
+            the kernel releases it if the process dies) and remove stray
+            temporary files left by a killed run. Readers pass False.
+
+    Raises:
+        PlanMismatch: If another running command holds the folder.
+    """
+
+    def __init__(self, out: str | Path, write: bool = True):
         self.out = Path(out)
         self.runs = self.out / "runs"
+        self._lock = None
+        if not write:
+            return
         self.runs.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.out / ".lock", "w")  # noqa: SIM115 - held for the store's lifetime
+        try:
+            import fcntl
+
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            pass
+        except OSError:
+            self._lock.close()
+            raise PlanMismatch(f"Output folder {self.out} is in use by another running command; wait for it "
+                               "to finish or choose another --out.") from None
         for tmp in self.runs.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Release the folder's lock."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def check_plan(self, plan: dict) -> None:
         """Record the plan, or verify it matches the one already recorded.
@@ -121,6 +151,8 @@ class RunStore:
 
     def _files(self) -> dict[int, Path]:
         files: dict[int, Path] = {}
+        if not self.runs.is_dir():
+            return files
         for p in self.runs.iterdir():
             if p.name.startswith("run_") and p.suffix in (".json", ".npz"):
                 try:

@@ -1,0 +1,35 @@
+"""Sensitivity: Morris and Sobol indices for every parameter on a tiny sweep."""
+
+import pandas as pd
+import pytest
+from sweep_helpers import sweep_file
+
+from sim.cli_analysis import main as cli
+from sim.sensitivity import planned_runs, run_sensitivity
+from sim.sweep.schema import load_sweep
+
+PARAMS = {"demand.scale": {"range": [0.5, 1.5]}, "state_actors.belarus.facilitation": {"range": [0.2, 1.0]}}
+
+
+@pytest.mark.parametrize(("method", "design", "runs", "cols"), [
+    ("morris", {"method": "morris", "trajectories": 2}, 6, ["mu_star", "mu_star_conf", "sigma"]),
+    ("sobol", {"method": "grid", "samples": 2}, 8, ["S1", "S1_conf", "ST", "ST_conf"]),
+])
+def test_indices_for_every_parameter(tmp_path, method, design, runs, cols):
+    spec = load_sweep(sweep_file(tmp_path, parameters=PARAMS, design=design, replicates=1), method=method)
+    assert planned_runs(spec, method) == runs
+    res = run_sensitivity(spec, method, tmp_path / "out", workers=2, progress=False)
+    assert res.sweep.execution.ok == runs
+    idx = pd.read_csv(res.csv)
+    assert len(idx) == len(PARAMS) * len(spec.outcomes)
+    for o, g in idx.groupby("outcome"):
+        assert set(g["parameter"]) == set(PARAMS)
+        assert g[cols].notna().all().all() or o == "deaths"
+    assert (tmp_path / "out" / "plots" / f"sensitivity_{method}_onward_de.png").exists()
+
+
+def test_sensitivity_needs_ranges(tmp_path, capsys):
+    path = sweep_file(tmp_path)  # grid with a values list
+    assert cli(["sensitivity", str(path), "--method", "morris", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "needs a numeric 'range" in err and "Traceback" not in err
