@@ -48,7 +48,7 @@ def cmd_validate(args) -> int:
     folder = Path(args.out) if args.out else _default_out("validation", args.scenario)
     paths = report.write(folder)
     from sim.api import run
-    from sim.validation import plot_outcomes
+    from sim.validation_plots import plot_outcomes
 
     first = run(args.scenario, seed=report.seeds[0], overrides=args.set)
     paths.append(plot_outcomes(first.daily, folder / "validation_outcomes.png",

@@ -24,9 +24,9 @@ from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
 from sim.ensemble import FAN_METRICS, run_ensemble, run_outcomes
+from sim.outputs import atomic_write_frame, atomic_write_text
 from sim.sweep.outcomes import default_outcomes
 from sim.sweep.schema import OutcomeSpec, SweepFileError, check_outcomes
-from sim.sweep.store import atomic_to_csv, atomic_write_text
 
 
 @dataclass
@@ -213,7 +213,7 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
     table = pd.DataFrame(rows)
     md = markdown_table(table)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_to_csv(table, out / "compare.csv")
+    atomic_write_frame(out / "compare.csv", table)
     atomic_write_text(out / "compare.md", md + "\n")
     if plots:
         from sim.sweep.plots import fan_chart

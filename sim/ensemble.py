@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.outputs import atomic_write_frame, atomic_write_json
 from sim.sweep.engines import RunTask
 from sim.sweep.outcomes import compute, daily_from_matrix, totals_matrix
 from sim.sweep.runner import QUANTILES, Execution, execute_tasks, spawn_seeds, versions
 from sim.sweep.schema import OutcomeSpec
-from sim.sweep.store import RunStore, atomic_to_csv, atomic_write_json, file_hash
+from sim.sweep.store import RunStore, file_hash
 
 FAN_METRICS = ("attempts", "at_border", "crossed", "turned_back")
 _CELL_LIMIT = 20_000_000  # floats held at once while computing bands (~160 MB)
@@ -195,8 +196,8 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
     ex = execute_tasks(store, ensemble_tasks(scenario, seed_list, overrides), engine, workers, scheduler,
                        progress=progress, desc=label)
     bands = compute_bands(store, seeds)
-    atomic_to_csv(bands, out / "bands.csv")
-    atomic_to_csv(summary_table(store, seeds), out / "runs_summary.csv")
+    atomic_write_frame(out / "bands.csv", bands)
+    atomic_write_frame(out / "runs_summary.csv", summary_table(store, seeds))
     manifest = {**plan, "label": label, "seeds": seeds, "seed_list": seed_list, "ok": ex.ok, "failed": ex.failed,
                 "engine": ex.engine, "workers": ex.workers, "skipped_as_done": ex.skipped, "started": started,
                 "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -48,6 +48,7 @@ class CorridorModel(mesa.Model):
         self._index_places(scenario)
         self._index_segments(scenario)
         self._index_routes(scenario)
+        self._levers, self._levers_of, self._today = {}, None, {}
         self.population = Population(capacity=self._expected_rows(scenario))
         self.temperature = self._daily_temperature(scenario)
         self.recorder = Recorder(self.n_days, self._key_spaces(), self._counting_rules(scenario), self.edges)
@@ -107,6 +108,19 @@ class CorridorModel(mesa.Model):
         self.onward_path = {
             (k, d): self.path_edges(sc.border_services[c].reception, dest)[0]
             for k, c in enumerate(self.countries) for d, dest in enumerate(self.destination_ids)}
+        # the same paths as segment × edge (or destination × edge) matrices, to count flows in one product
+        self.segment_path_matrix = self._incidence(self.segment_path)
+        self.segment_back_matrix = self._incidence(self.segment_back)
+        self.segment_entry_matrix = self._incidence(self.segment_entry)
+        self.onward_matrix = [self._incidence([self.onward_path[(k, d)] for d in range(len(self.destination_ids))])
+                              for k in range(len(self.countries))]
+
+    def _incidence(self, paths: list[np.ndarray]) -> np.ndarray:
+        """A 0/1 matrix: row ``k`` marks the edges along ``paths[k]``."""
+        out = np.zeros((len(paths), len(self.edges)), dtype=np.int64)
+        for k, edges in enumerate(paths):
+            out[k, edges] = 1
+        return out
 
     def _index_routes(self, sc: schema.Scenario) -> None:
         self.route_refs = [(cid, rid) for cid, car in sc.carriers.items() for rid in car.routes]
@@ -163,10 +177,42 @@ class CorridorModel(mesa.Model):
         """Calendar date of the last simulated day (the start date before the first step)."""
         return self.config.start + dt.timedelta(days=max(self.day, 0))
 
+    def lever(self, name: str, compute):
+        """A value derived from the live scenario, computed once and kept until the scenario changes.
+
+        Rules read their parameters through this so that a day does not rebuild the same
+        arrays from the scenario again and again; a dated event (a new ``config``) clears it.
+        """
+        if self._levers_of is not self.config:
+            self._levers, self._levers_of, self._today = {}, self.config, {}
+        if name not in self._levers:
+            self._levers[name] = compute()
+        return self._levers[name]
+
+    def today(self, name: str, compute):
+        """Like :meth:`lever`, for a value that also holds for one day only."""
+        if self._levers_of is not self.config:
+            self._levers, self._levers_of, self._today = {}, self.config, {}
+        if self._today.get("day") != self.day:
+            self._today = {"day": self.day}
+        if name not in self._today:
+            self._today[name] = compute()
+        return self._today[name]
+
     @property
     def transit_state(self) -> StateActor | None:
         """The state actor that moves people to the borders (Belarus), if any."""
-        return next((a for a in self.state_actors.values() if a.role == "transit"), None)
+        return self.lever("transit_state", lambda: next(
+            (a for a in self.state_actors.values() if a.role == "transit"), None))
+
+    def home_flight_nationalities(self) -> np.ndarray:
+        """Nationality indices with a repatriation flight running (by any carrier) under today's scenario."""
+        def compute():
+            found: set[int] = set()
+            for carrier in self.carriers.values():
+                found |= carrier.repatriation_active()
+            return np.array(sorted(found), dtype=np.int16)
+        return self.lever("home_flights", compute)
 
     def step(self) -> None:
         """Simulate one day, in the order documented in docs/model.md."""
@@ -176,6 +222,7 @@ class CorridorModel(mesa.Model):
         self.day += 1
         self.recorder.day = self.day
         rules.arrive_at_origins(self)
+        self.population.refresh()
         rules.wait_at_origin(self)
         for carrier in self.carriers.values():
             carrier.fly_today()
@@ -200,9 +247,10 @@ class CorridorModel(mesa.Model):
     def _record_stocks(self) -> None:
         pop, rec = self.population, self.recorder
         rec.set_states(pop.people_by_state())
-        state, size = pop.view("state"), pop.view("size")
+        rows = pop.live_rows()
+        state, size = pop.state[rows], pop.size[rows]
         border = (state == S.AT_BORDER) | (state == S.ATTEMPTING)
-        rec.set_stock("at_border", np.bincount(pop.view("segment")[border], weights=size[border],
+        rec.set_stock("at_border", np.bincount(pop.segment[rows[border]], weights=size[border],
                                                minlength=len(self.segment_ids)).astype(np.int64))
         in_minsk = (state == S.IN_MINSK) | (state == S.WAITING_RETURN)
         rec.set_stock("in_minsk", [int(size[in_minsk].sum())])

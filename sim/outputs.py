@@ -9,13 +9,20 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync and an atomic rename.
+
+    A killed process leaves either the complete file or a stray ``.<name>.*.tmp``, never a
+    half-written file; an existing file is replaced only once the new one is complete.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
         os.replace(tmp, path)
     except BaseException:
@@ -23,9 +30,19 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def atomic_write_frame(path: Path, frame) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, obj) -> None:
+    """Write JSON atomically (sorted keys, stable output)."""
+    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def atomic_write_frame(path: Path, frame, **to_csv) -> None:
     """Write a DataFrame as CSV atomically (LF line ends, no index)."""
-    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n", **to_csv))
 
 
 def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:

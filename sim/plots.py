@@ -6,6 +6,7 @@ canvas (no pyplot, no global state) and are saved without timestamps: same input
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+
+from sim.errors import ScenarioError
+from sim.observed import components
+from sim.schema import Scenario
 
 COUNTRY_NAMES = {"PL": "Poland", "LT": "Lithuania", "LV": "Latvia", "BY": "Belarus", "DE": "Germany"}
 COUNTRY_COLOURS = {"PL": "#dc143c", "LT": "#c8a400", "LV": "#7b1e3a"}
@@ -288,50 +293,73 @@ def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, pat
                  rect=(0, 0, 0.83, 1))
 
 
-def observed_comparison(daily: pd.DataFrame, observed_csv) -> pd.DataFrame:
-    """Compute the simulated value for each observed row, counted the same way.
+def observed_comparison(daily: pd.DataFrame, observed_csv, scenario=None) -> pd.DataFrame:
+    """Compute the simulated value for each observed row, counted the way that country counts it.
 
-    ``period_total`` rows get the sum of the simulated metric (country total, same metric name)
-    over the period; ``cumulative`` rows the running total from ``period_start`` to ``period_end``.
-    Only simulated days inside the period count: ``coverage`` is the simulated share of the
-    period, and ``simulated`` is NaN when no day of the period was simulated.
+    With ``scenario``, an observed metric is the sum of the raw simulated metrics its country's
+    counting rules name (:func:`sim.observed.components`: Lithuania's "turned back" is turned back
+    plus prevented, Latvia's "prevented" is prevented plus turned back), exactly as
+    ``corridor validate`` compares them; without, the simulated metric of the same name.
+    ``period_total`` rows get the sum over the period; ``cumulative`` rows the running total
+    from ``period_start`` to ``period_end``. Only simulated days inside the period count:
+    ``coverage`` is the simulated share of the period, and ``simulated`` is NaN when no day of
+    the period was simulated.
 
     Args:
         daily: The tidy daily table of a run.
         observed_csv: Path to the observed CSV, or a DataFrame with its columns.
+        scenario: The run's :class:`~sim.schema.Scenario` (for the counting rules), or None.
 
     Returns:
-        The observed rows with ``simulated``, ``period_days``, ``simulated_days``, ``coverage`` and
-        ``ratio`` (simulated / observed) added.
+        The observed rows with ``counted_as`` (the simulated metrics summed), ``simulated``,
+        ``period_days``, ``simulated_days``, ``coverage`` and ``ratio`` (simulated / observed) added.
 
     """
     obs = observed_csv.copy() if isinstance(observed_csv, pd.DataFrame) else pd.read_csv(observed_csv)
-    totals = daily[daily["place"] == ""].assign(date=lambda d: pd.to_datetime(d["date"]))
-    by_series = {key: grp.set_index("date")["value"].sort_index() for key, grp in totals.groupby(["country", "metric"])}
-    empty = pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
-    parts = [by_series.get((r.country, r.metric), empty).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
-             for r in obs.itertuples(index=False)]
-    return obs.assign(simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
+    counted_as = [_counted_as(scenario, r.country, r.metric) for r in obs.itertuples(index=False)]
+    parts = [_counted_series(daily, r.country, comp).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
+             for r, comp in zip(obs.itertuples(index=False), counted_as)]
+    return obs.assign(counted_as=[" + ".join(c) for c in counted_as],
+                      simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
                       simulated_days=[len(p) for p in parts],
                       period_days=(pd.to_datetime(obs["period_end"]) - pd.to_datetime(obs["period_start"])).dt.days + 1,
                       coverage=lambda d: d["simulated_days"] / d["period_days"],
                       ratio=lambda d: d["simulated"] / d["value"].where(d["value"] != 0))
 
 
-def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path) -> Path | None:
+def _counted_as(scenario, country: str, metric: str) -> tuple[str, ...]:
+    """The simulated metrics behind an observed figure (the figure's own name when they cannot be told)."""
+    if scenario is None:
+        return (metric,)
+    try:
+        return components(scenario, country, metric)
+    except ScenarioError:  # a country or metric the run does not have: nothing to draw for it
+        return (metric,)
+
+
+def _counted_series(daily: pd.DataFrame, country: str, metrics) -> pd.Series:
+    """Daily country totals of the sum of ``metrics`` (empty when the run has none of them)."""
+    series = [s for m in metrics if not (s := _series(daily, m, country)).empty]
+    if not series:
+        return pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
+    return functools.reduce(lambda a, b: a.add(b, fill_value=0), series)
+
+
+def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenario=None) -> Path | None:
     """One panel per observed (country, metric) series: observed against simulated for the same periods.
 
     Args:
         daily: The tidy daily table of a run.
         observed_csv: Path to the observed CSV (or a DataFrame, or None).
         path: PNG to write.
+        scenario: The run's scenario, to count each figure the way its country counts it.
 
     Returns:
         The path written, or None when there is no observed file.
 
     """
     if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()) \
-            or (comp := observed_comparison(daily, observed_csv)).empty:
+            or (comp := observed_comparison(daily, observed_csv, scenario)).empty:
         return None
     groups = list(comp.groupby(["country", "metric"], sort=True))
     ncols, nrows = min(2, len(groups)), math.ceil(len(groups) / 2)
@@ -356,11 +384,13 @@ def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path) -> Path
         ylabel, kind = "people in the period", "totals per period"
         if cumulative:
             start = pd.Timestamp(grp["period_start"].min())
-            running = _series(daily, metric, country).loc[start:].cumsum()
+            running = _counted_series(daily, country, grp["counted_as"].iloc[0].split(" + ")).loc[start:].cumsum()
             ax.plot(running.index, running.values, color=sim_colour, linewidth=1.5, alpha=0.8)
             ylabel, kind = f"people since {_fmt_date(start)}", "running total"
         ax.set(ylabel=ylabel, ylim=(0, None))
-        ax.set_title(f"{country} — {metric.replace('_', ' ')} ({kind})", fontsize=10.5)
+        counted = grp["counted_as"].iloc[0]
+        how = "" if counted == metric else f"; simulated: {counted.replace('_', ' ')}"
+        ax.set_title(f"{country} — {metric.replace('_', ' ')} ({kind}{how})", fontsize=10.5)
         ax.axvspan(sim_start, sim_end + one_day, color="#f3f3f3", zorder=0)
         _date_axis(ax, max_ticks=10)
         ax.tick_params(axis="x", labelsize=8)
@@ -395,5 +425,6 @@ def draw_all(result, folder: Path) -> list[Path]:
              flow_map(result.flows, places, services, folder / "flow_map.png")]
     observed = getattr(result.scenario, "observed", None) or scenario.get("observed")
     if observed and Path(observed).exists():
-        paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png"))
+        paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png",
+                                           result.scenario if isinstance(result.scenario, Scenario) else None))
     return [p for p in paths if p is not None]

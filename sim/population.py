@@ -36,6 +36,7 @@ class JourneyState(IntEnum):
 
 
 STATE_NAMES = [s.name.lower() for s in JourneyState]
+FIRST_FINAL = JourneyState.AT_DESTINATION  # states from here on are final: nobody leaves them
 TERMINAL = (
     JourneyState.AT_DESTINATION,
     JourneyState.PROTECTED,
@@ -66,7 +67,14 @@ COLUMNS = {
 
 
 class Population:
-    """Columns of equal length, one row per travel party, grown by doubling."""
+    """Columns of equal length, one row per travel party, grown by doubling.
+
+    Final states (:data:`TERMINAL`) are absorbing: the rules never move a party out of one
+    and never change its size. The population uses that to keep an index of the *live*
+    rows (not yet final), refreshed once a day by :meth:`refresh`, so that finding the
+    parties in a state scans the live rows only, not everyone who ever set out, and the
+    people in final states are counted once, when they reach them.
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         capacity = max(16, int(capacity))
@@ -76,6 +84,29 @@ class Population:
         for name in ("origin", "nationality", "place", "route", "segment", "destination"):
             getattr(self, name)[:] = -1
         self.created_people = 0
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget the live-row index (the next :meth:`refresh` rescans every row)."""
+        self._live = np.zeros(0, dtype=np.int64)  # rows not final at the last refresh
+        self._seen = 0  # rows that existed at the last refresh
+        self._final_people = np.zeros(len(JourneyState), dtype=np.int64)  # people in final rows not in _live
+
+    def refresh(self) -> None:
+        """Drop the rows that reached a final state since the last refresh from the live index."""
+        rows = self.live_rows()
+        final = self.state[rows] >= FIRST_FINAL
+        done = rows[final]
+        if done.size:
+            self._final_people += np.bincount(self.state[done], weights=self.size[done],
+                                              minlength=len(JourneyState)).astype(np.int64)
+        self._live, self._seen = rows[~final], self.n
+
+    def live_rows(self) -> np.ndarray:
+        """Row indices of every party not in a final state (and perhaps some that just reached one)."""
+        if self._seen == self.n:
+            return self._live
+        return np.concatenate([self._live, np.arange(self._seen, self.n)])
 
     @property
     def capacity(self) -> int:
@@ -132,8 +163,16 @@ class Population:
         return getattr(self, name)[: self.n]
 
     def in_state(self, state: JourneyState) -> np.ndarray:
-        """Row indices of parties in ``state``."""
-        return np.flatnonzero(self.state[: self.n] == state)
+        """Row indices of parties in ``state``, in row order."""
+        if state >= FIRST_FINAL:
+            return np.flatnonzero(self.state[: self.n] == state)
+        rows = self.live_rows()
+        return rows[self.state[rows] == state]
+
+    def in_states(self, *states: JourneyState) -> np.ndarray:
+        """Row indices of parties in any of ``states`` (none of them final), in row order."""
+        rows = self.live_rows()
+        return rows[np.isin(self.state[rows], states)]
 
     def people(self, rows=None) -> int:
         """People in ``rows`` (all rows if None)."""
@@ -143,8 +182,9 @@ class Population:
 
     def people_by_state(self) -> np.ndarray:
         """People in each journey state, indexed by :class:`JourneyState`."""
-        return np.bincount(self.state[: self.n], weights=self.size[: self.n],
-                           minlength=len(JourneyState)).astype(np.int64)
+        rows = self.live_rows()
+        return self._final_people + np.bincount(self.state[rows], weights=self.size[rows],
+                                                minlength=len(JourneyState)).astype(np.int64)
 
     def __len__(self) -> int:
         return self.n
@@ -182,6 +222,8 @@ class Migrant:
     def __setattr__(self, name, value):
         if name in COLUMNS:
             getattr(self.population, name)[self.unique_id] = value
+            if name in ("state", "size"):  # may break the invariants behind the live-row index
+                self.population.invalidate()
         else:
             object.__setattr__(self, name, value)
 

@@ -85,6 +85,10 @@ class Recorder:
         if people and len(edge_ids):
             self.edge_flows[self.day, edge_ids] += people
 
+    def add_flows(self, incidence: np.ndarray, people: np.ndarray) -> None:
+        """Count ``people[k]`` moving along every edge of path ``k`` today (row ``k`` of ``incidence``)."""
+        self.edge_flows[self.day] += np.asarray(people, dtype=np.int64) @ incidence
+
     def set_stock(self, metric: str, values) -> None:
         """Set today's value of a stock metric."""
         self.values[metric][self.day] = values

@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outputs import atomic_write_frame
 from sim.sweep.design import runs_needed
 from sim.sweep.plots import tornado
 from sim.sweep.runner import SweepResult, run_sweep
 from sim.sweep.schema import SweepFileError, SweepSpec
-from sim.sweep.store import atomic_to_csv
 
 METHODS = ("morris", "sobol")
 
@@ -144,7 +144,7 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
                        method=method, retry_failed=retry_failed, plots=False)
     indices, skipped = analyze(spec, method, result)
     csv = out / f"sensitivity_{method}.csv"
-    atomic_to_csv(indices, csv)
+    atomic_write_frame(csv, indices)
     if plots and not indices.empty:
         plot_indices(indices, method, out / "plots")
     return SensitivityResult(indices=indices, sweep=result, skipped=skipped, csv=csv)

@@ -54,138 +54,21 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.loader import load_scenario
-from sim.recorder import METRICS
+from sim.observed import (  # noqa: F401  (re-exported: the observed-data API predates sim.observed)
+    AGGREGATIONS,
+    COUNTABLE,
+    REQUIRED_COLUMNS,
+    Target,
+    build_targets,
+    components,
+    load_observed,
+    observed_path,
+    values_from_daily,
+)
+from sim.outputs import atomic_write_frame, atomic_write_text
 from sim.schema import Scenario
 
-RAW_METRICS = {m.name for m in METRICS}
-COUNTABLE = ("attempts", "detained", "turned_back", "prevented", "apprehended")
-REQUIRED_COLUMNS = ("country", "metric", "period_start", "period_end", "value", "aggregation")
-AGGREGATIONS = ("period_total", "cumulative")
 BASELINES = ("flat", "ramp", "last")
-
-
-# --------------------------------------------------------------------------- observed data
-def load_observed(path) -> pd.DataFrame:
-    """Read and check an observed CSV; every problem is a :class:`ScenarioError`."""
-    if isinstance(path, pd.DataFrame):
-        obs, label = path.copy(), "observed data"
-    else:
-        path = Path(path)
-        label = str(path)
-        if not path.exists():
-            raise ScenarioError("the observed data file does not exist.", file=label,
-                                hint="give --observed FILE or set 'observed:' in the scenario.")
-        try:
-            obs = pd.read_csv(path)
-        except (OSError, ValueError) as exc:
-            raise ScenarioError(f"the observed data file cannot be read as CSV ({exc}).", file=label) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in obs.columns]
-    if missing:
-        raise ScenarioError(f"the observed data lacks the column(s) {', '.join(missing)}.", file=label,
-                            hint=f"columns needed: {', '.join(REQUIRED_COLUMNS)}.")
-    if obs.empty:
-        raise ScenarioError("the observed data file has no rows.", file=label)
-    for i, row in obs.iterrows():
-        where = f"row {i + 2}"
-        if row["aggregation"] not in AGGREGATIONS:
-            raise ScenarioError(f"{where}: unknown aggregation '{row['aggregation']}'.", file=label,
-                                hint=f"use one of {', '.join(AGGREGATIONS)}.")
-        try:
-            start = dt.date.fromisoformat(str(row["period_start"]))
-            end = dt.date.fromisoformat(str(row["period_end"]))
-        except ValueError:
-            raise ScenarioError(f"{where}: dates must be YYYY-MM-DD.", file=label) from None
-        if end < start:
-            raise ScenarioError(f"{where}: period_end is before period_start.", file=label)
-        try:
-            value = float(row["value"])
-        except (TypeError, ValueError):
-            raise ScenarioError(f"{where}: value '{row['value']}' is not a number.", file=label) from None
-        if not value > 0:
-            raise ScenarioError(f"{where}: value must be positive (relative errors divide by it).", file=label)
-    obs["value"] = obs["value"].astype(float)
-    return obs.reset_index(drop=True)
-
-
-def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:
-    """The observed CSV: ``override`` if given, else the scenario's ``observed:`` (relative to its file)."""
-    if override:
-        return Path(override)
-    if not scenario.observed:
-        raise ScenarioError("the scenario names no observed data.", file=str(scenario_file), key_path="observed",
-                            hint="add 'observed: path/to.csv' to the scenario or give --observed FILE.")
-    p = Path(scenario.observed)
-    if not p.is_absolute() and scenario_file is not None:
-        p = Path(scenario_file).resolve().parent / p
-    return p
-
-
-def components(scenario: Scenario, country: str, metric: str, file: str | None = None) -> tuple[str, ...]:
-    """Raw simulated metrics that make up ``country``'s observed ``metric``, from its counting rules."""
-    if country not in scenario.border_services:
-        raise ScenarioError(f"the observed data names country '{country}', which has no border service in the "
-                            "scenario.", file=file, hint=f"countries: {', '.join(scenario.border_services)}.")
-    found: list[str] = []
-    for rule in scenario.border_services[country].counts:
-        if metric in rule.metrics:
-            found += [m for m in rule.metrics if m not in found]
-    if found:
-        return tuple(found)
-    if metric in COUNTABLE:
-        return (metric,)
-    raise ScenarioError(f"unknown observed metric '{metric}' for {country}.", file=file,
-                        hint=f"metrics that can be compared: {', '.join(COUNTABLE)}.")
-
-
-@dataclass
-class Target:
-    """One observed row, with what to sum in a run to compare with it."""
-
-    row: int
-    country: str
-    metric: str
-    start: dt.date
-    end: dt.date
-    value: float
-    aggregation: str
-    components: tuple[str, ...]
-    first: int  # first run day index summed (clipped)
-    last: int  # last run day index summed (clipped), inclusive; last < first when none
-    days: int  # days in the observed period
-    coverage: float
-    scored: bool
-    note: str = ""
-
-    @property
-    def series(self) -> str:
-        """Series label: ``country metric``."""
-        return f"{self.country} {self.metric}"
-
-    @property
-    def mid(self) -> float:
-        """Mid-date of the period as a day ordinal."""
-        return (self.start.toordinal() + self.end.toordinal()) / 2
-
-
-def build_targets(scenario: Scenario, observed: pd.DataFrame, file: str | None = None) -> list[Target]:
-    """One :class:`Target` per observed row, clipped to the run's dates."""
-    out = []
-    for i, row in observed.iterrows():
-        start = dt.date.fromisoformat(str(row["period_start"]))
-        end = dt.date.fromisoformat(str(row["period_end"]))
-        comp = components(scenario, str(row["country"]), str(row["metric"]), file)
-        first = max(0, (start - scenario.start).days)
-        last = min(scenario.days - 1, (end - scenario.start).days)
-        days = (end - start).days + 1
-        covered = max(0, last - first + 1)
-        coverage = covered / days
-        note = ""
-        if coverage < 1:
-            note = (f"period {start}–{end} is only {covered} of {days} days inside the run "
-                    f"({scenario.start}–{scenario.end}); simulated value covers those days only; not scored")
-        out.append(Target(i, str(row["country"]), str(row["metric"]), start, end, float(row["value"]),
-                          str(row["aggregation"]), comp, first, last, days, coverage, coverage >= 1, note))
-    return out
 
 
 # --------------------------------------------------------------------------- running
@@ -217,21 +100,6 @@ def run_values(scenario: Scenario, seed: int, targets: list[Target]) -> tuple[np
         if t.last >= t.first:
             values[k] = sum(full(m, t.country)[t.last + 1] - full(m, t.country)[t.first] for m in t.components)
     return values, other_outcomes(model)
-
-
-def values_from_daily(daily: pd.DataFrame, targets: list[Target], start: dt.date) -> np.ndarray:
-    """The simulated value of each target from a run's tidy daily table (country totals, place '')."""
-    totals = daily[daily["place"] == ""]
-    day = (pd.to_datetime(totals["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
-    out = np.full(len(targets), np.nan)
-    for k, t in enumerate(targets):
-        if t.last < t.first:
-            continue
-        mask = (totals["country"].to_numpy() == t.country) & totals["metric"].isin(t.components).to_numpy()
-        mask &= (day >= t.first) & (day <= t.last)
-        out[k] = float(totals["value"].to_numpy()[mask].sum())
-    return out
-
 
 def other_outcomes(model) -> dict:
     """Outcomes with no official series but a plausible range: onward, repatriation, stranded, deaths."""
@@ -377,8 +245,10 @@ class ValidationReport:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = [folder / "validation.csv", folder / "validation.json"]
-        self.rows.to_csv(paths[0], index=False)
-        paths[1].write_text(json.dumps(self.summary, indent=2, default=_json_default))
+        atomic_write_frame(paths[0], self.rows)
+        atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
+        from sim.validation_plots import plot_bands
+
         paths.append(plot_bands(self, folder / "validation_bands.png"))
         return paths
 
@@ -515,107 +385,3 @@ def format_table(report: ValidationReport) -> str:
         lines.append("other outcomes (median, 5-95 %): " + "; ".join(
             f"{k} {v['median']:,.0f} ({v['p05']:,.0f}-{v['p95']:,.0f})" for k, v in oth.items()))
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- plots
-def plot_bands(report: ValidationReport, path: Path) -> Path:
-    """One panel per series: observed points against the simulated median and 5–95 % band."""
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    groups: dict[str, list[int]] = {}
-    for k, t in enumerate(report.targets):
-        groups.setdefault(t.series, []).append(k)
-    n = len(groups)
-    ncols = 2 if n > 1 else 1
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.9))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    vals = report.values
-    for ax, (label, idx) in zip(axes, groups.items(), strict=False):
-        for k in idx:
-            t = report.targets[k]
-            x0 = pd.Timestamp(t.start)
-            x1 = pd.Timestamp(t.end) + pd.Timedelta(days=1)
-            xm = x0 + (x1 - x0) / 2
-            v = vals[:, k]
-            lo, med, hi = np.percentile(v, 5), np.median(v), np.percentile(v, 95)
-            alpha = 1.0 if t.scored else 0.35
-            if t.aggregation == "cumulative":  # a running total: a point at the period's end
-                xe = pd.Timestamp(t.end)
-                ax.errorbar([xe], [med], yerr=[[med - lo], [hi - med]], fmt="s", color="tab:orange", capsize=5,
-                            markersize=7, linewidth=2)
-                ax.plot([xe], [t.value], "o", color="black", markersize=6)
-                ax.plot([pd.Timestamp(t.start), xe], [0, t.value], color="black", linewidth=0.6, alpha=0.4)
-                continue
-            ax.fill_between([x0, x1], [lo, lo], [hi, hi], color="tab:orange", alpha=0.25 * alpha, linewidth=0)
-            ax.plot([x0, x1], [med, med], color="tab:orange", linewidth=2.5, alpha=alpha)
-            ax.plot([x0, x1], [t.value, t.value], color="black", linewidth=1, alpha=0.5 * alpha)
-            ax.plot([xm], [t.value], "o", color="black", markersize=6, alpha=alpha)
-            if not t.scored:
-                ax.annotate("not scored (period starts before the run)", (xm, t.value), fontsize=7,
-                            textcoords="offset points", xytext=(4, 6))
-        first = min(report.targets[k].start for k in idx)
-        last = max(report.targets[k].end for k in idx)
-        ax.set_xlim(pd.Timestamp(first) - pd.Timedelta(days=4), pd.Timestamp(last) + pd.Timedelta(days=6))
-        s = report.series[report.series["series"] == label]
-        ttl = label
-        if not s.empty:
-            ttl += f" — ARD {float(s['ard_seed_median'].iloc[0]):.2f}"
-        agg = report.targets[idx[0]].aggregation
-        ttl += f" (running totals since {report.targets[idx[0]].start:%-d %b %Y})" if agg == "cumulative" \
-            else " (period totals)"
-        ax.set_title(ttl, fontsize=10.5)
-        ax.set_ylabel("people (" + " + ".join(report.targets[idx[0]].components) + ")", fontsize=8.5)
-        ax.set_ylim(bottom=0)
-        ax.tick_params(axis="x", labelsize=8, rotation=30)
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    handles = [Line2D([], [], color="black", marker="o", linewidth=1, label="observed (official figure)"),
-               Line2D([], [], color="tab:orange", linewidth=2.5, label="simulated median"),
-               Line2D([], [], color="tab:orange", alpha=0.3, linewidth=8, label="simulated 5–95 %")]
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9)
-    fig.suptitle(f"Observed vs simulated, {len(report.seeds)} seeds", fontsize=13, fontweight="bold")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
-
-
-def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:
-    """One run's stranded people by border, and running totals of repatriation and onward arrivals."""
-    from matplotlib.figure import Figure
-
-    tot = daily[daily["place"] == ""].copy()
-    tot["date"] = pd.to_datetime(tot["date"])
-    fig = Figure(figsize=(13, 4.2))
-    ax1, ax2 = fig.subplots(1, 2)
-    stock = tot[tot["metric"] == "at_border"].pivot_table(index="date", columns="country", values="value")
-    for c in stock.columns:
-        ax1.plot(stock.index, stock[c], label=f"at the {c} border", linewidth=1.8)
-    ax1.plot(stock.index, stock.sum(axis=1), color="black", linewidth=1.2, label="all borders")
-    ax1.set_title("People waiting or crossing at the borders (stranded)", fontsize=10.5)
-    ax1.legend(fontsize=8)
-    for metric, country, label in [("repatriated", None, "repatriated from Minsk"),
-                                    ("onward_arrivals", "DE", "onward arrivals in Germany"),
-                                    ("deaths", None, "deaths at the border (x100)")]:
-        part = tot[tot["metric"] == metric]
-        if country:
-            part = part[part["country"] == country]
-        series = part.groupby("date")["value"].sum().cumsum()
-        if metric == "deaths":
-            series = series * 100
-        ax2.plot(series.index, series.values, label=label, linewidth=1.8)
-    ax2.set_title("Running totals", fontsize=10.5)
-    ax2.legend(fontsize=8)
-    for ax in (ax1, ax2):
-        ax.set_ylim(bottom=0)
-        ax.tick_params(axis="x", labelsize=8, rotation=30)
-        ax.set_ylabel("people")
-    fig.suptitle(title or "Outcomes without an official monthly series", fontsize=12, fontweight="bold")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path

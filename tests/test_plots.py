@@ -94,6 +94,18 @@ def test_observed_comparison_matches_hand_sums(result, tmp_path):
     assert 0 < comp.loc[3, "coverage"] < 1
 
 
+def test_observed_comparison_counts_as_the_country_counts(result, tmp_path):
+    """With the scenario, LT's "turned back" is turned back + prevented, as validation counts it."""
+    daily = result.daily
+    comp = plots.observed_comparison(daily, _observed(tmp_path, result), result.scenario)
+    assert comp.loc[1, "counted_as"] == "turned_back + prevented"
+    both = sum(_by_hand(daily, "LT", m, "2021-08-15", "2021-10-15") for m in ("turned_back", "prevented"))
+    assert _by_hand(daily, "LT", "prevented", "2021-08-15", "2021-10-15") > 0  # the rule makes a difference
+    assert comp.loc[1, "simulated"] == both
+    assert comp.loc[0, "counted_as"] == "attempts"
+    assert comp.loc[0, "simulated"] == _by_hand(daily, "PL", "attempts", "2021-09-01", "2021-09-30")
+
+
 def test_observed_plot(result, tmp_path):
     path = plots.observed_vs_simulated(result.daily, _observed(tmp_path, result), tmp_path / "obs.png")
     _check_png(path)

@@ -148,3 +148,34 @@ def test_state_names_and_terminal_states():
     assert STATE_NAMES[S.AT_BORDER] == "at_border"
     assert len(STATE_NAMES) == len(set(STATE_NAMES)) == len(JourneyState)
     assert S.DEAD in TERMINAL and S.AT_BORDER not in TERMINAL
+
+
+def test_live_index_matches_full_scans_every_day():
+    """The live-row index (final states dropped once a day) gives what a scan of every row gives."""
+    from conftest import CLASSROOM, run_model
+
+    finals_seen = 0
+
+    def check(model):
+        nonlocal finals_seen
+        pop = model.population
+        full = np.bincount(pop.view("state"), weights=pop.view("size"), minlength=len(S)).astype(np.int64)
+        assert pop.people_by_state().tolist() == full.tolist()
+        for state in S:
+            assert pop.in_state(state).tolist() == np.flatnonzero(pop.view("state") == state).tolist(), state
+        finals_seen = max(finals_seen, int(full[list(TERMINAL)].sum()))
+
+    run_model(CLASSROOM, seed=5, check=check)
+    assert finals_seen > 0  # the index really dropped rows
+
+
+def test_live_index_follows_a_state_set_through_the_migrant_view():
+    pop = Population()
+    pop.add(3, state=S.AT_BORDER, size=2)
+    pop.refresh()
+    pop[1].state = S.DEAD
+    pop.refresh()
+    assert pop.in_state(S.AT_BORDER).tolist() == [0, 2]
+    pop[1].state = S.AT_BORDER  # not a rule of the model, but the view must stay truthful
+    assert pop.in_state(S.AT_BORDER).tolist() == [0, 1, 2]
+    assert pop.people_by_state()[S.DEAD] == 0

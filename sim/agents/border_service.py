@@ -45,6 +45,9 @@ class BorderService(mesa.Agent):
 
     def segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Detection probability and line-stop probability for each of this service's segments."""
+        return self.model.lever(f"segments:{self.country}", self._segment_arrays)
+
+    def _segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         spec = self.spec
         segs = [spec.segments[self.model.segment_ids[j]] for j in self.segment_rows]
         guards = np.array([s.guards for s in segs])
@@ -66,10 +69,8 @@ class BorderService(mesa.Agent):
     def resolve_attempts(self) -> None:
         """Resolve every attempt started last night at this service's segments."""
         m, pop, rec = self.model, self.model.population, self.model.recorder
-        rows = pop.in_state(S.ATTEMPTING)
-        if rows.size == 0:
-            return
-        rows = rows[np.isin(pop.segment[rows], self.segment_rows)]
+        rows = m.today("attempting", lambda: pop.in_state(S.ATTEMPTING))
+        rows = rows[(m.segment_country[pop.segment[rows]] == self.index) & (pop.state[rows] == S.ATTEMPTING)]
         if rows.size == 0:
             return
         local = np.searchsorted(self.segment_rows, pop.segment[rows])
@@ -115,5 +116,5 @@ class BorderService(mesa.Agent):
         pop.state[held] = np.where(closed, S.DETAINED, S.ASYLUM)
         pop.place[held] = m.reception_place[self.index]
         pop.next_day[held] = m.day + rules.geometric(m, policy.processing_days, held.size)
-        for j in np.unique(seg[held]):
-            m.recorder.add_flow(m.segment_entry[j], pop.people(held[seg[held] == j]))
+        m.recorder.add_flows(m.segment_entry_matrix, np.bincount(seg[held], weights=size[held],
+                                                                 minlength=len(m.segment_ids)))

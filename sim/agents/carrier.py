@@ -36,6 +36,37 @@ def flights_on(flights_per_week: float, weekdays: list[str] | None, date: dt.dat
     return math.floor((ordinal + 1) * per + 1e-9) - math.floor(ordinal * per + 1e-9)
 
 
+def _due_bookings(model) -> np.ndarray:
+    """Rows booked on a flight today."""
+    pop = model.population
+    booked = pop.in_state(S.BOOKED)
+    return booked[pop.next_day[booked] == model.day]
+
+
+class SeatPool:
+    """Today's travellers waiting for a seat, in the order they arrived, as the carriers sell to them.
+
+    Their origin, nationality, money and party size are read once a day; ``open`` marks who
+    has not yet been sold a seat (or refused a visa) today.
+    """
+
+    def __init__(self, population, rows: np.ndarray) -> None:
+        self.rows = rows
+        self.origin = population.origin[rows]
+        self.nationality = population.nationality[rows]
+        self.money = population.money[rows]
+        self.size = population.size[rows]
+        self.open = np.ones(rows.size, dtype=bool)
+
+    def take(self, seats: int, serves: np.ndarray, refused: np.ndarray, min_money: float) -> np.ndarray:
+        """Rows of the first parties (in arrival order) that fit in ``seats``, may fly and can pay."""
+        ok = self.open & serves[self.origin] & (self.money >= min_money) & ~refused[self.nationality]
+        idx = np.flatnonzero(ok)
+        idx = idx[np.cumsum(self.size[idx]) <= seats]
+        self.open[idx] = False
+        return self.rows[idx]
+
+
 class Carrier(mesa.Agent):
     """An airline: routes into Minsk with a weekly schedule, and repatriation flights.
 
@@ -57,11 +88,23 @@ class Carrier(mesa.Agent):
     def _route(self, i):
         return self.spec.routes[self.model.route_refs[i][1]]
 
-    def refused(self, i) -> np.ndarray:
-        """Nationality indices this route will not carry today."""
-        m = self.model
-        names = set(self.spec.refused_nationalities) | set(self._route(i).refused_nationalities)
-        return np.array([m.nationalities.index(n) for n in names], dtype=np.int16)
+    def refused_mask(self, i) -> np.ndarray:
+        """True for each nationality index this route will not carry today."""
+        def compute():
+            mask = np.zeros(len(self.model.nationalities), dtype=bool)
+            names = set(self.spec.refused_nationalities) | set(self._route(i).refused_nationalities)
+            mask[[self.model.nationalities.index(n) for n in names]] = True
+            return mask
+        return self.model.lever(f"refused:{self.carrier_id}:{i}", compute)
+
+    def serves_mask(self, i) -> np.ndarray:
+        """True for each origin index whose travellers can take route ``i``."""
+        def compute():
+            route, m = self._route(i), self.model
+            mask = np.zeros(len(m.origin_ids), dtype=bool)
+            mask[[m.origin_ids.index(o) for o in (route.serves or [route.from_])]] = True
+            return mask
+        return self.model.lever(f"serves:{self.carrier_id}:{i}", compute)
 
     def flights(self, i, day: int) -> int:
         """Flights of route ``i`` on day index ``day`` under today's schedule."""
@@ -73,15 +116,14 @@ class Carrier(mesa.Agent):
     def fly_today(self) -> None:
         """Fly today's booked parties to Minsk; cancelled or refused bookings go back to waiting."""
         m, pop = self.model, self.model.population
-        booked = pop.in_state(S.BOOKED)
+        booked = m.today("flying_today", lambda: _due_bookings(m))
         if booked.size == 0:
             return
-        booked = booked[pop.next_day[booked] == m.day]
         for i in self.route_rows:
             rows = booked[pop.route[booked] == i]
             if rows.size == 0:
                 continue
-            refused = np.isin(pop.nationality[rows], self.refused(i))
+            refused = self.refused_mask(i)[pop.nationality[rows]]
             if self.flights(i, m.day) == 0:
                 refused[:] = True
             back = rows[refused]
@@ -101,30 +143,27 @@ class Carrier(mesa.Agent):
         """Sell the seats of flights a week ahead, first come first served, to those who can pay.
 
         The transit state's visa approval applies: a refused visa ends the journey at home.
+        Every carrier sells from the same pool of waiting travellers (``model.waiting_pool``),
+        carriers and routes in scenario order.
         """
         m, pop = self.model, self.model.population
         sale_day = m.day + BOOKING_LEAD_DAYS
         if sale_day >= m.n_days:
             return
-        waiting = m.waiting_pool
+        pool = m.today("seat_pool", lambda: SeatPool(pop, m.waiting_pool))
         transit = m.transit_state
         visa = transit.spec.visa_approval if transit else 1.0
         price = self.spec.package_price_usd
         for i in self.route_rows:
-            if waiting.size == 0:
+            if not pool.open.any():
                 break
             route = self._route(i)
             seats = int(self.flights(i, sale_day) * route.seats * route.load_factor * m.config.scale)
             if seats <= 0:
                 continue
-            serves = [m.origin_ids.index(o) for o in (route.serves or [route.from_])]
-            ok = np.isin(pop.origin[waiting], serves) & (pop.money[waiting] >= price + RESERVE_USD)
-            ok &= ~np.isin(pop.nationality[waiting], self.refused(i))
-            candidates = waiting[ok]
-            if candidates.size == 0:
+            buyers = pool.take(seats, self.serves_mask(i), self.refused_mask(i), price + RESERVE_USD)
+            if buyers.size == 0:
                 continue
-            fits = np.cumsum(pop.size[candidates]) <= seats
-            buyers = candidates[fits]
             refused_visa = m.rng.random(buyers.size) >= visa
             pop.state[buyers[refused_visa]] = S.STAYED_HOME
             sold = buyers[~refused_visa]
@@ -132,8 +171,6 @@ class Carrier(mesa.Agent):
             pop.route[sold] = i
             pop.next_day[sold] = sale_day
             pop.money[sold] -= price
-            waiting = waiting[pop.state[waiting] == S.PROSPECTIVE]
-        m.waiting_pool = waiting
 
     def fly_repatriation(self) -> None:
         """Fly people waiting in Minsk home, in the order they first set out, up to today's seats."""

@@ -22,7 +22,8 @@ def daily_death_hazard(model, rows: np.ndarray) -> np.ndarray:
     temp = model.temperature[model.day]
     cold = 1 + exp.cold_factor * max(0.0, exp.cold_threshold_c - temp) / 10
     hazard = exp.base_daily_death * cold * (1 + pop.days_forest[rows] / exp.forest_days_scale)
-    emergency = np.array([model.config.border_services[c].policy.state_of_emergency for c in model.countries])
+    emergency = model.lever("emergency", lambda: np.array(
+        [model.config.border_services[c].policy.state_of_emergency for c in model.countries]))
     hazard = hazard * np.where(emergency[model.segment_country[pop.segment[rows]]], exp.emergency_factor, 1.0)
     transit = model.transit_state
     if transit is not None and transit.spec.camp.open and transit.spec.camp.place is not None:
@@ -70,11 +71,9 @@ def forest_day(model) -> None:
     pop.days_forest[rows] += 1
 
     exhausted = (pop.endurance[rows] <= 0) | (pop.money[rows] <= 0) | (pop.attempts[rows] >= rules.max_attempts)
-    home_flights = set()
-    for carrier in model.carriers.values():
-        home_flights |= carrier.repatriation_active()
-    if home_flights:
-        pulled = np.isin(pop.nationality[rows], list(home_flights))
+    home_flights = model.home_flight_nationalities()
+    if home_flights.size:
+        pulled = np.isin(pop.nationality[rows], home_flights)
         exhausted |= pulled & (model.rng.random(rows.size) < rules.repatriation_pull)
     give_up = rows[exhausted]
     transit = model.transit_state
@@ -85,8 +84,8 @@ def forest_day(model) -> None:
         pop.state[give_up] = S.RETURNING
         pop.next_day[give_up] = model.day + model.segment_days[pop.segment[give_up]]
         pop.place[give_up] = model.segment_staging[pop.segment[give_up]]
-        for j in np.unique(pop.segment[give_up]):
-            model.recorder.add_flow(model.segment_back[j], pop.people(give_up[pop.segment[give_up] == j]))
+        model.recorder.add_flows(model.segment_back_matrix, np.bincount(
+            pop.segment[give_up], weights=pop.size[give_up], minlength=len(model.segment_ids)))
     staying = rows[pop.state[rows] == S.AT_BORDER]
     setting_off = staying[pop.next_day[staying] <= model.day]
     pop.state[setting_off] = S.ATTEMPTING

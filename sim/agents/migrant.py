@@ -18,26 +18,34 @@ def geometric(model, mean_days: float, n: int) -> np.ndarray:
     return model.rng.geometric(p, size=n).astype(np.int32)
 
 
+def origin_rates(model) -> tuple[np.ndarray, ...]:
+    """Per origin: new parties a day (mean), and the mean, sd and floor of money per person."""
+    sc = model.config
+    factor = np.full(len(model.origin_ids), sc.demand.scale * sc.scale)
+    for k, origin_id in enumerate(model.origin_ids):
+        for actor in model.state_actors.values():
+            factor[k] *= actor.demand_multiplier(origin_id)
+    origins = [sc.demand.origins[o] for o in model.origin_ids]
+    weekly = np.array([o.people_per_week for o in origins])
+    money = np.array([(o.money_usd.mean, o.money_usd.sd, o.money_usd.min) for o in origins]).reshape(-1, 3)
+    return weekly * factor / 7 / sc.demand.party_size.mean, money[:, 0], money[:, 1], money[:, 2]
+
+
 def arrive_at_origins(model) -> None:
     """New prospective travellers appear at each origin (Poisson parties a day)."""
-    sc, pop = model.config, model.population
-    party = sc.demand.party_size
-    for k, origin_id in enumerate(model.origin_ids):
-        demand = sc.demand.origins[origin_id]
-        factor = sc.demand.scale * sc.scale
-        for actor in model.state_actors.values():
-            factor *= actor.demand_multiplier(origin_id)
-        rate = demand.people_per_week * factor / 7 / party.mean
-        n = int(model.rng.poisson(rate)) if rate > 0 else 0
-        if n == 0:
-            continue
-        size = 1 + model.rng.poisson(party.mean - 1, size=n) if party.mean > 1 else np.ones(n, dtype=np.int64)
-        size = np.minimum(size, party.max)
-        money = model.rng.normal(demand.money_usd.mean, demand.money_usd.sd, size=n)
-        money = np.maximum(money, demand.money_usd.min)
-        pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
-                place=model.origin_place[k], money=money, next_day=model.day)
-        pop.created_people += int(size.sum())
+    pop, party = model.population, model.config.demand.party_size
+    rate, money_mean, money_sd, money_min = model.lever("origin_rates", lambda: origin_rates(model))
+    parties = model.rng.poisson(rate)
+    n = int(parties.sum())
+    if n == 0:
+        return
+    k = np.repeat(np.arange(rate.size), parties)
+    size = 1 + model.rng.poisson(party.mean - 1, size=n) if party.mean > 1 else np.ones(n, dtype=np.int64)
+    size = np.minimum(size, party.max)
+    money = np.maximum(model.rng.normal(money_mean[k], money_sd[k]), money_min[k])
+    pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
+            place=model.origin_place[k], money=money, next_day=model.day)
+    pop.created_people += int(size.sum())
 
 
 def wait_at_origin(model) -> None:
@@ -52,7 +60,8 @@ def wait_at_origin(model) -> None:
 def travel_arrivals(model) -> None:
     """Parties whose journey ends today arrive: at the border, back in Minsk, or at a destination."""
     pop, rec, day = model.population, model.recorder, model.day
-    due = np.flatnonzero(pop.view("next_day") == day)
+    live = pop.live_rows()
+    due = live[pop.next_day[live] == day]
     if due.size == 0:
         return
     state = pop.state[due]
@@ -83,12 +92,10 @@ def minsk_day(model) -> None:
     pop, rules = model.population, model.config.migrants
     here = pop.in_state(S.IN_MINSK)
     here = here[pop.next_day[here] < model.day]  # arrived before today
-    home_flights = set()
-    for carrier in model.carriers.values():
-        home_flights |= carrier.repatriation_active()
-    if home_flights and here.size:
+    home_flights = model.home_flight_nationalities()
+    if home_flights.size and here.size:
         # while flights home run, people still in Minsk give up like those at the border do
-        pulled = np.isin(pop.nationality[here], list(home_flights))
+        pulled = np.isin(pop.nationality[here], home_flights)
         pulled &= model.rng.random(here.size) < rules.repatriation_pull
         pop.state[here[pulled]] = S.WAITING_RETURN
         here = here[~pulled]
@@ -137,6 +144,10 @@ def segment_probabilities(model, steered: bool) -> np.ndarray:
     transit state steers, each segment's weight is multiplied by its country's ``steer``
     share raised to the state's ``facilitation``.
     """
+    return model.today(f"segment_probabilities:{steered}", lambda: _segment_probabilities(model, steered))
+
+
+def _segment_probabilities(model, steered: bool) -> np.ndarray:
     choice = model.config.migrants.segment_choice
     u = choice.success_weight * perceived_success(model) - choice.distance_weight * model.segment_km / 100
     w = np.exp(u - u.max())
@@ -160,9 +171,7 @@ def send_to_border(model, rows: np.ndarray, steered: bool) -> None:
     pop.next_day[rows] = model.day + model.segment_days[seg]
     endurance = model.config.migrants.endurance_days
     pop.endurance[rows] = np.maximum(endurance.min, model.rng.normal(endurance.mean, endurance.sd, rows.size))
-    counts = np.bincount(seg, weights=pop.size[rows], minlength=len(p)).astype(np.int64)
-    for j in np.flatnonzero(counts):
-        model.recorder.add_flow(model.segment_path[j], int(counts[j]))
+    model.recorder.add_flows(model.segment_path_matrix, np.bincount(seg, weights=pop.size[rows], minlength=len(p)))
 
 
 def schedule_attempt(model, rows: np.ndarray) -> None:
@@ -196,18 +205,25 @@ def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) 
     """
     if rows.size == 0:
         return
-    pop, dests = model.population, model.config.migrants.destinations
-    weights = np.array([dests[d] for d in model.destination_ids], dtype=float)
-    pick = model.rng.choice(len(weights), size=rows.size, p=weights / weights.sum())
+    pop = model.population
+    p = model.lever("destination_p", lambda: destination_probabilities(model))
+    pick = model.rng.choice(len(p), size=rows.size, p=p)
     pop.state[rows] = S.CROSSED
     pop.destination[rows] = pick
     pop.place[rows] = model.reception_place[country]
     pop.next_day[rows] = model.day + max(1, model.config.migrants.onward_days)
+    size = pop.size[rows]
     if not entered:
-        for j in np.unique(pop.segment[rows]):
-            model.recorder.add_flow(model.segment_entry[j], pop.people(rows[pop.segment[rows] == j]))
-    for d in np.unique(pick):
-        model.recorder.add_flow(model.onward_path[(country, int(d))], pop.people(rows[pick == d]))
+        model.recorder.add_flows(model.segment_entry_matrix,
+                                 np.bincount(pop.segment[rows], weights=size, minlength=len(model.segment_ids)))
+    model.recorder.add_flows(model.onward_matrix[country], np.bincount(pick, weights=size, minlength=len(p)))
+
+
+def destination_probabilities(model) -> np.ndarray:
+    """Chance of each EU destination, from the ``destinations`` weights."""
+    dests = model.config.migrants.destinations
+    weights = np.array([dests[d] for d in model.destination_ids], dtype=float)
+    return weights / weights.sum()
 
 
 def forest_day(model) -> None:
@@ -220,14 +236,14 @@ def forest_day(model) -> None:
 def in_procedure_day(model) -> None:
     """Detained or in reception: some abscond onward each day; at the decision, protection or deportation."""
     pop, rec = model.population, model.recorder
-    rows = np.flatnonzero((pop.view("state") == S.DETAINED) | (pop.view("state") == S.ASYLUM))
+    rows = pop.in_states(S.DETAINED, S.ASYLUM)
     if rows.size == 0:
         return
-    country = pop.segment[rows]
-    country = model.segment_country[country]
-    policies = [model.config.border_services[c].policy for c in model.countries]
-    abscond_p = np.array([p.abscond_per_day for p in policies])[country]
-    accept_p = np.array([p.asylum_acceptance for p in policies])[country]
+    country = model.segment_country[pop.segment[rows]]
+    abscond, accept = model.lever("procedure", lambda: np.array(
+        [(p.abscond_per_day, p.asylum_acceptance)
+         for p in (model.config.border_services[c].policy for c in model.countries)]).reshape(-1, 2).T)
+    abscond_p, accept_p = abscond[country], accept[country]
     gone = model.rng.random(rows.size) < abscond_p
     for k in np.unique(country[gone]):
         cross_into_eu(model, rows[gone & (country == k)], int(k), entered=True)

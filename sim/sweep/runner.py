@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outputs import atomic_write_bytes, atomic_write_frame, atomic_write_json
 from sim.sweep.design import Design, build_design
 from sim.sweep.engines import EngineUnavailable, RunTask, make_engine
 from sim.sweep.outcomes import OutcomeCollector
 from sim.sweep.schema import SweepSpec
-from sim.sweep.store import RunStore, atomic_to_csv, atomic_write_bytes, atomic_write_json, file_hash
+from sim.sweep.store import RunStore, file_hash
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -221,13 +222,13 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
             "base": str(spec.base_path), "method": design.method, "samples": len(design.samples),
             "replicates": spec.replicates, "runs": len(tasks)}
     store.check_plan(plan)
-    atomic_to_csv(design.samples.reset_index(), out / "samples.csv")
+    atomic_write_frame(out / "samples.csv", design.samples.reset_index())
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     ex = execute_tasks(store, tasks, engine or spec.engine.kind, workers or spec.engine.workers,
                        scheduler or spec.engine.scheduler, progress=progress, retry_failed=retry_failed,
                        desc=spec.name or spec.path.stem)
     runs = runs_table(store, design.samples, spec.outcomes)
-    atomic_to_csv(runs, out / "runs.csv")
+    atomic_write_frame(out / "runs.csv", runs)
     try:
         import io
 
@@ -237,7 +238,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     except ImportError:
         pass
     summary = summarize(runs, design.samples)
-    atomic_to_csv(summary, out / "summary.csv")
+    atomic_write_frame(out / "summary.csv", summary)
     manifest = {**plan, "outcomes": {k: v.model_dump(mode="json") for k, v in spec.outcomes.items()},
                 "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},
                 "design": spec.design.model_dump(mode="json"), "seed": spec.seed,

@@ -15,44 +15,12 @@ Re-running the same command skips recorded runs.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file + fsync + os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
-    atomic_write_bytes(path, text.encode())
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically (sorted keys, stable output)."""
-    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
-
-
-def atomic_to_csv(df: pd.DataFrame, path: Path, **kw) -> None:
-    """Write a DataFrame as CSV atomically."""
-    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n", **kw))
+from sim.outputs import atomic_write_bytes, atomic_write_json
 
 
 class PlanMismatch(Exception):
