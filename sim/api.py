@@ -20,10 +20,25 @@ from sim.model import CorridorModel
 from sim.schema import Scenario
 
 
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario's canonical JSON."""
-    text = json.dumps(scenario.model_dump(by_alias=True, mode="json"), sort_keys=True, separators=(",", ":"))
+def scenario_hash(scenario: Scenario, seed: int | None = None) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON (with ``seed`` in place of its own, if given).
+
+    Paths stay as written in the scenario (``observed`` is relative to the scenario file), so
+    the same scenario gives the same hash wherever the project is checked out.
+    """
+    data = scenario.model_dump(by_alias=True, mode="json")
+    if seed is not None:
+        data["seed"] = seed
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_sha256(path) -> str | None:
+    """SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def summarise(daily: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +127,7 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
     manifest = {
         "scenario_name": scenario.name,
         "scenario_file": source,
-        "scenario_hash": scenario_hash(scenario),
+        "scenario_hash": scenario_hash(scenario, seed),
         "seed": seed,
         "versions": {"corridor": __version__, "mesa": mesa.__version__, "python": platform.python_version()},
         "started": started.isoformat(timespec="seconds"),
@@ -121,7 +136,10 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         "people_created": model.population.created_people,
         "party_rows": len(model.population),
         "events_applied": [{"date": d, "what": w} for d, w in model.events_applied],
-        "scenario": scenario.model_dump(by_alias=True, mode="json"),
+        "observed_file": str(scenario.observed_file) if scenario.observed else None,
+        "observed_sha256": _file_sha256(scenario.observed_file) if scenario.observed else None,
+        # the scenario as run: with the run's seed, which --seed may have changed
+        "scenario": {**scenario.model_dump(by_alias=True, mode="json"), "seed": seed},
     }
     result = RunResult(scenario=scenario, seed=seed, daily=daily, summary=summarise(daily), flows=flows,
                        manifest=manifest, events_applied=model.events_applied, source=source)

@@ -32,15 +32,26 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    """Validate scenario files without running them."""
-    from sim.loader import load_scenario
+    """Validate scenario files without running them; report every file, then fail if any was bad."""
+    from sim.loader import check_network_fragment, is_network_fragment, load_scenario
 
+    bad = 0
     for path in args.files:
-        scenario = load_scenario(path, overrides=args.set)
+        try:
+            if is_network_fragment(path):
+                print(f"OK {path}: {check_network_fragment(path)}")
+                continue
+            scenario = load_scenario(path, overrides=args.set)
+        except ScenarioError as exc:
+            print(exc.message, file=sys.stderr)
+            bad += 1
+            continue
         print(f"OK {path}: '{scenario.name}', {scenario.start} to {scenario.end} ({scenario.days} days), "
               f"{len(scenario.places)} places, {len(scenario.carriers)} carriers, "
               f"{len(scenario.border_services)} border services, {len(scenario.events)} events.")
-    return 0
+    if bad and len(args.files) > 1:
+        print(f"{bad} of {len(args.files)} files have problems.", file=sys.stderr)
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ import pandas as pd
 from sim.outputs import atomic_write_frame, atomic_write_json
 from sim.sweep.engines import RunTask
 from sim.sweep.outcomes import compute, daily_from_matrix, totals_matrix
-from sim.sweep.runner import QUANTILES, Execution, execute_tasks, spawn_seeds, versions
-from sim.sweep.schema import OutcomeSpec
-from sim.sweep.store import RunStore, file_hash
+from sim.sweep.runner import QUANTILES, Execution, draw_safely, execute_tasks, spawn_seeds, versions
+from sim.sweep.schema import OutcomeSpec, SweepFileError
+from sim.sweep.store import RunStore, scenario_fingerprint
 
 FAN_METRICS = ("attempts", "at_border", "crossed", "turned_back")
 _CELL_LIMIT = 20_000_000  # floats held at once while computing bands (~160 MB)
@@ -57,6 +57,31 @@ class EnsembleResult:
     execution: Execution
     bands: pd.DataFrame
     label: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def fan_metric_names() -> list[str]:
+    """Metrics a fan chart can draw: those recorded per border country (PL, LT, LV panels)."""
+    from sim.recorder import METRICS
+
+    return [m.name for m in METRICS if m.keys in ("segment", "country")] + ["reported"]
+
+
+def check_fan_metrics(metrics) -> None:
+    """Reject fan-chart metrics that are not recorded per border country.
+
+    Raises:
+        SweepFileError: Naming the unknown metric and listing the valid ones.
+
+    """
+    from sim.errors import did_you_mean
+
+    names = fan_metric_names()
+    for m in metrics:
+        if m not in names:
+            hint = did_you_mean(m, names)
+            raise SweepFileError(f"--metric '{m}': not a metric recorded per border, so no fan chart can be "
+                                 f"drawn{f' ({hint})' if hint else ''}; choose from {', '.join(names)}.")
 
 
 def ensemble_tasks(scenario: str | Path, seeds: list[int], overrides: dict | None) -> list[RunTask]:
@@ -66,9 +91,9 @@ def ensemble_tasks(scenario: str | Path, seeds: list[int], overrides: dict | Non
                     meta={"replicate": i}) for i, s in enumerate(seeds)]
 
 
-def _fingerprint(scenario: Path, overrides: dict, root_seed: int) -> str:
-    text = json.dumps({"scenario": str(scenario), "hash": file_hash(scenario), "overrides": overrides,
-                       "root_seed": root_seed}, sort_keys=True, default=str)
+def _fingerprint(scenario_hash: str, root_seed: int) -> str:
+    """Plan fingerprint: the resolved scenario (overrides applied) and the root seed."""
+    text = json.dumps({"scenario_hash": scenario_hash, "root_seed": root_seed}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -183,13 +208,15 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
         The ensemble result.
 
     """
+    check_fan_metrics(fan_metrics)
     scenario = Path(scenario).resolve()
     label = label or scenario.stem
     out = Path(out) if out else Path("outputs/ensembles") / f"{scenario.stem}_{seeds}seeds"
     overrides = dict(overrides or {})
     seed_list = spawn_seeds(root_seed, seeds)
+    scen_hash = scenario_fingerprint(scenario, overrides)
     store = RunStore(out)
-    plan = {"kind": "ensemble", "fingerprint": _fingerprint(scenario, overrides, root_seed),
+    plan = {"kind": "ensemble", "fingerprint": _fingerprint(scen_hash, root_seed), "scenario_hash": scen_hash,
             "scenario": str(scenario), "overrides": overrides, "root_seed": root_seed}
     store.check_plan(plan)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -204,10 +231,15 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
                 "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}
     atomic_write_json(out / "manifest.json", manifest)
     store.close()
+    warnings: list[str] = []
     if plots and not bands.empty:
-        from sim.sweep.plots import fan_chart
-
         for m in fan_metrics:
             if (bands["metric"] == m).any():
-                fan_chart({label: bands}, m, out / "plots" / f"fan_{m}.png", n_seeds={label: ex.ok})
-    return EnsembleResult(out=out, seeds=seed_list, execution=ex, bands=bands, label=label)
+                draw_safely(f"plots/fan_{m}.png", lambda m=m: _fan(bands, m, out, label, ex.ok), warnings)
+    return EnsembleResult(out=out, seeds=seed_list, execution=ex, bands=bands, label=label, warnings=warnings)
+
+
+def _fan(bands: pd.DataFrame, metric: str, out: Path, label: str, n_ok: int) -> None:
+    from sim.sweep.plots import fan_chart
+
+    fan_chart({label: bands}, metric, out / "plots" / f"fan_{metric}.png", n_seeds={label: n_ok})

@@ -20,13 +20,53 @@ from sim import schema
 from sim.errors import ScenarioError, did_you_mean
 from sim.references import check_references
 
-MAX_EXTENDS_DEPTH = 10
+MAX_EXTENDS_DEPTH = 20
+MAX_NODES = 200_000  # a scenario is a few thousand values; YAML aliases may not blow it up beyond this
 # parts of a scenario that are read once when a run starts; events may not change them
 FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
                   "observed", "monthly_temperature_c")
 
 
 # --------------------------------------------------------------------------- YAML reading
+def _expanded_size(node, path: Path, sizes: dict, stack: set) -> int:
+    """Values in the tree once YAML aliases are expanded; refuses a tree that contains itself."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in stack:
+        raise ScenarioError("a YAML alias refers to the value it is part of, so the value would never end.",
+                            file=str(path), line=node.start_mark.line + 1,
+                            hint="remove the '*alias' inside its own '&anchor' block.")
+    stack.add(key)
+    children = node.value if isinstance(node, yaml.SequenceNode) else \
+        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
+    size = 1 + sum(_expanded_size(child, path, sizes, stack) for child in children)
+    stack.discard(key)
+    sizes[key] = size
+    if size > MAX_NODES:
+        raise ScenarioError(f"YAML aliases expand this file to more than {MAX_NODES:,} values.", file=str(path),
+                            line=node.start_mark.line + 1,
+                            hint="a scenario needs a few thousand values at most; write them out or use fewer aliases.")
+    return size
+
+
+def _bad_date(node, prefix: tuple = ()) -> tuple[tuple, int, str] | None:
+    """The first date-like value in the tree that is no calendar date (for example 2021-02-30)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            yaml.SafeLoader(node.value).construct_yaml_timestamp(node)
+        except ValueError:
+            return prefix, node.start_mark.line + 1, node.value
+        return None
+    pairs = node.value if isinstance(node, yaml.MappingNode) else \
+        [(None, n) for n in node.value] if isinstance(node, yaml.SequenceNode) else []
+    for i, (key, child) in enumerate(pairs):
+        found = _bad_date(child, prefix + ((str(key.value) if key is not None else str(i)),))
+        if found:
+            return found
+    return None
+
+
 def _line_map(node, prefix: tuple = (), out: dict | None = None) -> dict[tuple, int]:
     """Map each key path in a composed YAML node tree to its 1-based line."""
     out = {} if out is None else out
@@ -49,12 +89,29 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError("the file does not exist.", file=str(path), hint="check the path.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"the file cannot be read ({exc}).", file=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError("this is a folder, not a scenario file.", file=str(path),
+                            hint="give the path of a .yaml file.") from None
+    except UnicodeDecodeError:
+        raise ScenarioError("the file is not text (UTF-8), so it cannot be a scenario.", file=str(path),
+                            hint="give the path of a .yaml file.") from None
+    except OSError as exc:
+        raise ScenarioError(f"the file cannot be read ({exc.strerror or exc}).", file=str(path),
+                            hint="check the path and its permissions.") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _expanded_size(node, path, {}, set())
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: impossible dates such as 2021-13-45
+    except ValueError as exc:  # impossible dates such as 2021-02-30
+        found = _bad_date(node) if node is not None else None
+        if found is None:
+            raise ScenarioError(f"a value cannot be read ({exc}).", file=str(path)) from None
+        key_path, line, value = found
+        raise ScenarioError(f"'{value}' is not a calendar date.", file=str(path), line=line,
+                            key_path=".".join(key_path) or None,
+                            hint="write dates as YYYY-MM-DD, for a day that exists.") from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(
@@ -66,7 +123,9 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError("a scenario file must be a mapping of keys to values.", file=str(path))
+        raise ScenarioError(f"a scenario file must be a mapping of keys to values, not a {type(data).__name__}.",
+                            file=str(path),
+                            hint="start with lines such as 'name: my_scenario' and 'start: 2021-06-01'.")
     return data, _line_map(node)
 
 
@@ -81,7 +140,7 @@ def deep_merge(base: dict, top: dict) -> dict:
     return merged
 
 
-def load_raw(path: Path, _depth: int = 0) -> tuple[dict, dict[tuple, tuple[str, int]]]:
+def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tuple, tuple[str, int]]]:
     """Read a scenario file and everything it ``extends``, merged; lines name their file."""
     path = Path(path)
     data, lines = read_yaml(path)
@@ -89,17 +148,30 @@ def load_raw(path: Path, _depth: int = 0) -> tuple[dict, dict[tuple, tuple[str, 
     parent = data.pop("extends", None)
     if parent is None:
         return data, located
-    if _depth >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError("'extends' goes too deep (a loop?).", file=str(path), key_path="extends")
+    line = lines.get(("extends",))
     if not isinstance(parent, str):
-        raise ScenarioError("'extends' must be a file path.", file=str(path), key_path="extends",
-                            line=lines.get(("extends",)))
+        raise ScenarioError("'extends' must be a file path.", file=str(path), key_path="extends", line=line,
+                            hint="write e.g. 'extends: network/corridor.yaml' (relative to this file).")
+    chain = (*_chain, path.resolve())
     parent_path = (path.parent / parent).resolve()
+    if parent_path in chain:
+        loop = " → ".join(p.name for p in (*chain[chain.index(parent_path):], parent_path))
+        raise ScenarioError(f"'extends' goes round in a loop ({loop}).", file=str(path), key_path="extends",
+                            line=line, hint="one of these files must not extend the others.")
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"'extends' chains more than {MAX_EXTENDS_DEPTH} files.", file=str(path),
+                            key_path="extends", line=line, hint="merge some of the files.")
     if not parent_path.exists():
         raise ScenarioError(f"the file it extends, '{parent}', does not exist.", file=str(path),
-                            key_path="extends", line=lines.get(("extends",)),
-                            hint="paths are relative to the scenario file.")
-    base, base_lines = load_raw(parent_path, _depth + 1)
+                            key_path="extends", line=line, hint="paths are relative to the scenario file.")
+    try:
+        base, base_lines = load_raw(parent_path, chain)
+    except ScenarioError as exc:
+        if exc.file == str(parent_path) and "(read through 'extends'" not in (exc.hint or ""):
+            exc.hint = ((exc.hint + " ") if exc.hint else "") + f"(read through 'extends' in {path}, line {line})"
+            raise ScenarioError(exc.reason, file=exc.file, key_path=exc.key_path, line=exc.line,
+                                hint=exc.hint) from None
+        raise
     base_lines.update(located)
     return deep_merge(base, data), base_lines
 
@@ -145,6 +217,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ScenarioError(f"'{text}' has no '='.", file="--set", hint="write --set key.path=value.")
     key, raw = text.split("=", 1)
+    if not key.strip():
+        raise ScenarioError(f"'{text}' names no key before '='.", file="--set",
+                            hint="write --set key.path=value, e.g. --set demand.scale=2.")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except (yaml.YAMLError, ValueError):
@@ -178,10 +253,51 @@ def _field_hint(model: type[BaseModel], loc: tuple) -> str | None:
     return None
 
 
+TYPE_HINTS = {
+    "int": "write a whole number, e.g. 4.",
+    "float": "write a number, e.g. 0.5.",
+    "bool": "write true or false.",
+    "date": "write a date as YYYY-MM-DD.",
+    "dict": "write a mapping: one 'key: value' per line, indented under this key.",
+    "model": "write a mapping: one 'key: value' per line, indented under this key.",
+    "list": "write a list, e.g. [a, b] or one '- item' per line.",
+    "string": "write text (quote it if it looks like a number or a date).",
+    "literal": "",
+}
+RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long")
+
+
+def _shown(value) -> str:
+    """A value as the user wrote it (dates as YYYY-MM-DD, not Python reprs)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def _error_hint(err: dict) -> str | None:
+    """A hint for one pydantic error: what to write instead."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if "expected" in ctx:
+        return f"expected one of {ctx['expected']}."
+    if kind in RANGE_ERRORS:
+        return "docs/model.md gives this key's unit, range and default."
+    for prefix, hint in TYPE_HINTS.items():
+        if kind.startswith(prefix) and hint:
+            return hint
+    if kind == "value_error":
+        return "docs/model.md explains how this value is used."
+    return None
+
+
 def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefix: str = "",
                      line: int | None = None) -> None:
-    """Turn the first pydantic error into a ScenarioError with file, key path and line."""
-    err = exc.errors()[0]
+    """Turn pydantic's errors into one ScenarioError with file, key path, line and hint.
+
+    Unknown keys are reported before anything else: a misspelt key also makes the key it
+    should have been "missing", and the useful message is the did-you-mean on the misspelling.
+    """
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = tuple(str(p) for p in err["loc"])
     key_path = ".".join(filter(None, [prefix, *loc]))
     file = default_file
@@ -190,7 +306,6 @@ def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefi
             file, line = lines[loc[:n]]
             break
     kind = err["type"]
-    hint = None
     if kind == "extra_forbidden":
         reason = "this key is not part of the scenario schema."
         hint = _field_hint(schema.Scenario, loc)
@@ -198,13 +313,11 @@ def raise_validation(exc: ValidationError, lines: dict, default_file: str, prefi
         reason = "this required key is missing."
         hint = "see docs/model.md for every key, its unit and default."
     else:
-        shown = repr(err.get("input"))
+        shown = _shown(err.get("input"))
         reason = err["msg"].removeprefix("Value error, ").rstrip(".")
         reason += f" (got {shown})." if "input" in err and len(shown) <= 60 else "."
-        ctx = err.get("ctx") or {}
-        if "expected" in ctx:
-            hint = f"expected one of {ctx['expected']}."
-    more = len(exc.errors()) - 1
+        hint = _error_hint(err)
+    more = len(errors) - 1
     if more:
         reason += f" ({more} more problem{'s' if more > 1 else ''} after this one.)"
     raise ScenarioError(reason, file=file, key_path=key_path or None, line=line, hint=hint) from None
@@ -296,8 +409,10 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
     Raises:
         ScenarioError: For any problem, with file, key path, line and hint.
     """
+    base_dir = None
     if isinstance(source, schema.Scenario):
         data, lines, file = source.model_dump(by_alias=True, mode="python"), {}, "<scenario>"
+        base_dir = source._base_dir
     elif isinstance(source, dict):
         data, lines, file = copy.deepcopy(source), {}, "<scenario>"
     else:
@@ -305,35 +420,79 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
         data, lines = load_raw(path)
         file = str(path)
         base_dir = path.resolve().parent
-        if isinstance(data.get("observed"), str) and not Path(data["observed"]).is_absolute():
-            data["observed"] = str((base_dir / data["observed"]).resolve())
-    if overrides:
-        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
-        filled = None
-        for key, value in items:
-            if isinstance(value, str) and not isinstance(overrides, list):
+    pairs = _override_pairs(overrides)
+    filled = None
+    for key, value in pairs:
+        try:
+            set_path(data, key, value, source="--set")
+        except ScenarioError:
+            if filled is None:  # the key may be a default not written in the file
                 try:
-                    value = yaml.safe_load(value) if value.strip() else value
-                except (yaml.YAMLError, ValueError):
-                    pass
-            try:
-                set_path(data, key, value, source="--set")
-            except ScenarioError:
-                if filled is None:  # the key may be a default not written in the file
-                    try:
-                        filled = _fill_defaults(data)
-                    except ValidationError as exc:
-                        raise_validation(exc, lines, file)
-                set_path(filled, key, value, source="--set", must_exist=False)
-                data = filled
+                    filled = _fill_defaults(data)
+                except ValidationError as exc:
+                    raise_validation(exc, lines, file)
+            set_path(filled, key, value, source="--set", must_exist=False)
+            data = filled
     try:
-        return validate(data, lines, file)
+        scenario = validate(data, lines, file)
     except ScenarioError as exc:
-        keys = [k for k, _ in (overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides))] \
-            if overrides else []
-        if exc.key_path and any(exc.key_path == k or exc.key_path.startswith(k + ".") for k in keys):
+        if exc.key_path and any(exc.key_path == k or exc.key_path.startswith(k + ".") for k, _ in pairs):
             raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
         raise
+    scenario._base_dir = base_dir
+    return scenario
+
+
+def _override_pairs(overrides) -> list[tuple[str, Any]]:
+    """``(key path, value)`` pairs from a dict (string values read as YAML) or ``key=value`` strings.
+
+    A relative ``observed`` path given this way is meant from the current folder.
+    """
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        pairs = []
+        for key, value in overrides.items():
+            if isinstance(value, str) and value.strip():
+                try:
+                    value = yaml.safe_load(value)
+                except (yaml.YAMLError, ValueError):
+                    pass
+            pairs.append((key, value))
+    else:
+        pairs = [parse_override(text) for text in overrides]
+    return [(k, str(Path(v).resolve()) if k == "observed" and isinstance(v, str) and v and not Path(v).is_absolute()
+             else v) for k, v in pairs]
+
+
+NETWORK_KEYS = {"places", "links"}
+
+
+def is_network_fragment(path) -> bool:
+    """True for a file of places and links only, meant to be pulled in with ``extends:``."""
+    try:
+        data, _ = read_yaml(Path(path))
+    except ScenarioError:
+        return False
+    return bool(data) and set(data) <= NETWORK_KEYS and "extends" not in data
+
+
+def check_network_fragment(path) -> str:
+    """Validate a network file on its own (places, links, and that links join known places)."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    try:
+        network = schema.NetworkFile.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(exc, {k: (str(path), v) for k, v in lines.items()}, str(path))
+    for i, link in enumerate(network.links):
+        for end in (link.from_, link.to):
+            if end not in network.places:
+                raise ScenarioError(f"the link joins '{end}', which is not among the places.", file=str(path),
+                                    line=lines.get(("links", str(i))), key_path=f"links.{i}",
+                                    hint=did_you_mean(end, network.places) or "add the place or fix the link.")
+    return (f"network file ({len(network.places)} places, {len(network.links)} links), used by scenarios "
+            "through 'extends:'; checked on its own.")
 
 
 def scenario_date(scenario: schema.Scenario, day: int) -> dt.date:

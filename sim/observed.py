@@ -76,10 +76,10 @@ def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:
     if not scenario.observed:
         raise ScenarioError("the scenario names no observed data.", file=str(scenario_file), key_path="observed",
                             hint="add 'observed: path/to.csv' to the scenario or give --observed FILE.")
-    p = Path(scenario.observed)
-    if not p.is_absolute() and scenario_file is not None:
-        p = Path(scenario_file).resolve().parent / p
-    return p
+    path = scenario.observed_file
+    if not path.is_absolute() and scenario._base_dir is None and scenario_file is not None:
+        path = Path(scenario_file).resolve().parent / path
+    return path
 
 
 def components(scenario: Scenario, country: str, metric: str, file: str | None = None) -> tuple[str, ...]:

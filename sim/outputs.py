@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -57,16 +58,48 @@ def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:
 
 
 def write_run(result, folder: Path, plots: bool = True) -> Path:
-    """Write manifest.json, daily.csv, summary.csv, flows.csv and (optionally) the plots."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_frame(folder / "daily.csv", result.daily)
-    atomic_write_frame(folder / "summary.csv", result.summary)
-    atomic_write_frame(folder / "flows.csv", result.flows)
-    if plots:
-        from sim.plots import draw_all
+    """Write manifest.json, daily.csv, summary.csv, flows.csv and (optionally) the plots.
 
-        result.manifest["plots"] = [p.name for p in draw_all(result, folder) if p is not None]
-    atomic_write_text(folder / "manifest.json",
-                      json.dumps(result.manifest, indent=2, sort_keys=False, default=str) + "\n")
+    Everything is written into a fresh hidden folder beside ``folder`` and swapped in at the
+    end, so ``folder`` holds either the previous complete run or this complete run: never a
+    mix of both, never half-written files. An existing ``folder`` is replaced only when it is
+    itself a Corridor run folder (it has a ``manifest.json``) or empty; anything else is
+    refused, so that no one's files are deleted by a mistyped ``--out``.
+    """
+    from sim.errors import ScenarioError
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError("the output path exists and is not a folder.", file=str(folder),
+                            hint="choose another --out folder.")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "manifest.json").is_file():
+        raise ScenarioError("the output folder already holds files that are not a Corridor run; they are left "
+                            "alone.", file=str(folder), hint="choose a new or empty --out folder.")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    old = None
+    try:
+        os.chmod(staging, 0o755)
+        atomic_write_frame(staging / "daily.csv", result.daily)
+        atomic_write_frame(staging / "summary.csv", result.summary)
+        atomic_write_frame(staging / "flows.csv", result.flows)
+        if plots:
+            from sim.plots import draw_all
+
+            result.manifest["plots"] = [p.name for p in draw_all(result, staging) if p is not None]
+        else:
+            result.manifest.pop("plots", None)
+        atomic_write_text(staging / "manifest.json",
+                          json.dumps(result.manifest, indent=2, sort_keys=False, default=str) + "\n")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+            os.replace(folder, old)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not folder.exists():
+            os.replace(old, folder)  # put the previous run back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return folder

@@ -423,7 +423,7 @@ def draw_all(result, folder: Path) -> list[Path]:
              journey_states(result.daily, folder / "journey_states.png"),
              arrivals_by_route(result.daily, folder / "arrivals_by_route.png", scenario.get("carriers"), places),
              flow_map(result.flows, places, services, folder / "flow_map.png")]
-    observed = getattr(result.scenario, "observed", None) or scenario.get("observed")
+    observed = result.scenario.observed_file if isinstance(result.scenario, Scenario) else scenario.get("observed")
     if observed and Path(observed).exists():
         paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png",
                                            result.scenario if isinstance(result.scenario, Scenario) else None))

@@ -9,9 +9,11 @@ description in ``docs/model.md`` explains how each one is used.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Probability = float
 PLACE_KINDS = ("origin", "air_hub", "minsk", "staging", "border_segment", "eu_transit", "destination")
@@ -43,6 +45,13 @@ class Link(Strict):
     mode: Literal[LINK_MODES]  # type: ignore[valid-type]
     days: int = Field(ge=0, le=60, description="travel time in whole days")
     km: float = Field(ge=0, description="distance in km")
+
+
+class NetworkFile(Strict):
+    """A file of places and links only, shared by scenarios through ``extends:``."""
+
+    places: dict[str, Place] = {}
+    links: list[Link] = []
 
 
 class Range(Strict):
@@ -157,9 +166,15 @@ class BorderPolicy(Strict):
 class CountingRule(Strict):
     """Which metrics a country's official figure is made of, over which dates."""
 
-    metrics: list[Literal["attempts", "detained", "turned_back", "prevented", "apprehended"]]
+    metrics: list[Literal["attempts", "detained", "turned_back", "prevented", "apprehended"]] = Field(min_length=1)
     from_: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _from_before_until(self):
+        if self.from_ is not None and self.until is not None and self.until < self.from_:
+            raise ValueError(f"until ({self.until}) is before from ({self.from_})")
+        return self
 
 
 class BorderService(Strict):
@@ -257,7 +272,7 @@ class Event(Strict):
 class Scenario(Strict):
     """A whole validated scenario."""
 
-    name: str
+    name: str = Field(description="letters, digits, spaces, _ - and .: it names the output folder")
     description: str = ""
     start: dt.date
     end: dt.date
@@ -277,13 +292,30 @@ class Scenario(Strict):
     border_services: dict[str, BorderService]
     state_actors: dict[str, StateActor] = {}
     events: list[Event] = []
+    _base_dir: Path | None = PrivateAttr(default=None)  # folder of the scenario file, for relative paths
+
+    @property
+    def observed_file(self) -> Path | None:
+        """The observed CSV as a path; a relative ``observed`` is taken from the scenario file's folder."""
+        if not self.observed:
+            return None
+        path = Path(self.observed)
+        return path if path.is_absolute() or self._base_dir is None else self._base_dir / path
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}", name):
+            raise ValueError("a scenario name starts with a letter or digit and holds only letters, digits, "
+                             "spaces, '_', '-' and '.', at most 80 (it names the output folder)")
+        return name
 
     @field_validator("end")
     @classmethod
     def _dates_in_order(cls, end, info):
         start = info.data.get("start")
         if start is not None and end < start:
-            raise ValueError(f"end ({end}) is before start ({start})")
+            raise ValueError(f"end ({end.isoformat()}) is before start ({start.isoformat()})")
         if start is not None and (end - start).days > 3660:
             raise ValueError("a run may span at most ten years")
         return end

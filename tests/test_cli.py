@@ -106,7 +106,8 @@ def test_output_tables_readable_like_plots(cli_classroom_run):
 
 
 def _check_targets() -> list[Path]:
-    return sorted(SCENARIOS.glob("*.yaml"))
+    """Every scenario and shared network file (sweep files are checked by the sweep tests)."""
+    return sorted([*SCENARIOS.glob("*.yaml"), *SCENARIOS.glob("network/*.yaml")])
 
 
 @pytest.mark.parametrize("path", _check_targets(), ids=lambda p: p.name)
@@ -187,3 +188,37 @@ def test_cli_run_default_folder_seed_and_set(tmp_path, monkeypatch, capsys):
     assert manifest["seed"] == 42
     assert manifest["scenario"]["border_services"]["PL"]["policy"]["turn_back_share"] == 1.0
     assert not list(runs[0].glob("*.png"))
+
+
+def test_rerun_into_the_same_folder_replaces_the_whole_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(CLASSROOM), "--out", str(out), "--quiet"]) == 0
+    assert (out / "flow_map.png").exists()
+    (out / "report.html").write_text("made from the first run")
+    assert main(["run", str(CLASSROOM), "--out", str(out), "--quiet", "--no-plots", "--seed", "9"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["daily.csv", "flows.csv", "manifest.json", "summary.csv"]  # nothing left of the first run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == manifest["scenario"]["seed"] == 9
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging or old folders left
+
+
+def test_out_folder_with_other_files_is_left_alone(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    assert main(["run", str(CLASSROOM), "--out", str(out), "--quiet", "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Corridor run" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["thesis.docx"]
+
+
+def test_check_reports_every_file_and_the_network_fragment(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n")
+    rc = main(["check", str(bad), str(CLASSROOM), str(SCENARIOS / "network" / "corridor.yaml")])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert f"OK {CLASSROOM}" in captured.out
+    assert "network file (" in captured.out
+    assert "bad.yaml" in captured.err and "1 of 3 files have problems" in captured.err

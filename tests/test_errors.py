@@ -150,7 +150,9 @@ def test_malformed_yaml(tmp_path, capsys):
 def test_impossible_date_in_file(tmp_path, capsys):
     """PyYAML raises ValueError (not YAMLError) for 2021-13-45; it used to escape as a traceback."""
     path = _write(tmp_path, "start: 2021-13-45\n")
-    _check_fails(capsys, ["check", path], path, "month must be in 1..12")
+    _check_fails(capsys, ["check", path], path, "'2021-13-45' is not a calendar date", "key 'start'", "YYYY-MM-DD")
+    _write(tmp_path, "start: 2021-02-30\n")
+    _check_fails(capsys, ["check", path], "'2021-02-30' is not a calendar date", "key 'start'")
 
 
 def test_yaml_not_a_mapping(tmp_path, capsys):
@@ -197,7 +199,66 @@ def test_extends_not_a_path(tmp_path, capsys):
 def test_extends_loop(tmp_path, capsys):
     (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
-    _check_fails(capsys, ["check", str(tmp_path / "a.yaml")], "extends", "too deep")
+    _check_fails(capsys, ["check", str(tmp_path / "a.yaml")], "extends", "loop (a.yaml → b.yaml → a.yaml)",
+                 "read through 'extends' in")
+
+
+def test_long_extends_chain_is_fine_until_the_limit(tmp_path, capsys):
+    from sim.loader import MAX_EXTENDS_DEPTH
+
+    # f_k extends f_(k-1) ... f0 extends classroom.yaml, which extends network/corridor.yaml
+    (tmp_path / "f0.yaml").write_text(f"extends: {CLASSROOM}\n")
+    top = MAX_EXTENDS_DEPTH - 2  # f_top pulls in exactly MAX_EXTENDS_DEPTH files
+    for i in range(1, top + 1):
+        (tmp_path / f"f{i}.yaml").write_text(f"extends: f{i - 1}.yaml\nseed: {i}\n")
+    assert main(["check", str(tmp_path / f"f{top}.yaml")]) == 0
+    assert capsys.readouterr().out.startswith("OK")
+    (tmp_path / "deeper.yaml").write_text(f"extends: f{top}.yaml\n")
+    _check_fails(capsys, ["check", str(tmp_path / "deeper.yaml")], "chains more than")
+
+
+def test_yaml_alias_that_contains_itself(tmp_path, capsys):
+    path = _write(tmp_path, "description: &a [*a]\n")
+    _check_fails(capsys, ["check", path], "alias refers to the value it is part of", "line 2")
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path, capsys):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = _write(tmp_path, "\n".join(lines) + "\n", extends=False)
+    _check_fails(capsys, ["check", path], "expand this file to more than")
+
+
+def test_misspelt_required_key_gets_did_you_mean(tmp_path, capsys):
+    text = CLASSROOM.read_text().replace("flights_per_week:", "flight_per_week:", 1)
+    text = text.replace("extends: network/", f"extends: {CLASSROOM.parent}/network/")
+    assert "flight_per_week" in text and str(CLASSROOM.parent) in text
+    path = tmp_path / "typo.yaml"
+    path.write_text(text)
+    _check_fails(capsys, ["check", str(path)], "flight_per_week", "not part of the scenario schema",
+                 "did you mean 'flights_per_week'?")
+
+
+def test_counting_rule_until_before_from(capsys):
+    _check_fails(capsys, ["check", str(CLASSROOM), "--set",
+                          "border_services.PL.counts=[{metrics: [attempts], from: 2021-12-01, until: 2021-09-01}]"],
+                 "until (2021-09-01) is before from (2021-12-01)")
+
+
+def test_scenario_name_cannot_climb_out_of_the_output_folder(capsys):
+    _check_fails(capsys, ["check", str(CLASSROOM), "--set", "name=../../x"], "key 'name'", "output folder")
+
+
+def test_set_without_a_key(capsys):
+    _check_fails(capsys, ["run", str(CLASSROOM), "--set", "=3"], "--set", "names no key")
+
+
+def test_wrong_type_and_range_errors_carry_hints(capsys):
+    err = _check_fails(capsys, ["check", str(CLASSROOM), "--set",
+                                "border_services.PL.segments.michalowo.guards=many"], "Hint: write a number")
+    assert "Hint:" in err
+    err = _check_fails(capsys, ["check", str(CLASSROOM), "--set", "end=2021-05-01"], "is before start")
+    assert "datetime.date" not in err
 
 
 def test_error_in_parent_names_parent_file(tmp_path, capsys):

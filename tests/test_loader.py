@@ -165,10 +165,29 @@ def test_overrides_do_not_touch_the_file(tmp_path):
 
 def test_observed_path_resolved_relative_to_scenario():
     sc = sim.load_scenario(BELARUS)
-    assert sc.observed is not None
-    observed = Path(sc.observed)
-    assert observed.is_absolute()
-    assert observed == (BELARUS.parent / "../data/observed/observed_2021.csv").resolve()
+    assert sc.observed == "../data/observed/observed_2021.csv"  # kept as written: the hash must not see where
+    assert sc.observed_file.resolve() == (BELARUS.parent / "../data/observed/observed_2021.csv").resolve()
+    assert sc.observed_file.exists()
+    again = sim.load_scenario(sc, {"seed": 3})  # a scenario loaded from a scenario keeps its folder
+    assert again.observed_file == sc.observed_file
+
+
+def test_scenario_hash_does_not_depend_on_the_checkout_folder(tmp_path):
+    import shutil
+
+    from sim.api import scenario_hash
+
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(BELARUS.parent, copy / "scenarios")
+    shutil.copytree(BELARUS.parent.parent / "data", copy / "data")
+    assert scenario_hash(sim.load_scenario(copy / "scenarios" / BELARUS.name)) == scenario_hash(
+        sim.load_scenario(BELARUS))
+
+
+def test_observed_given_with_set_is_read_from_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sc = sim.load_scenario(BELARUS, ["observed=mine.csv"])
+    assert sc.observed_file == tmp_path / "mine.csv"
 
 
 def test_parse_override():
@@ -244,4 +263,5 @@ def test_round_trip_through_yaml(tmp_path):
     sc = sim.load_scenario(CLASSROOM)
     path = tmp_path / "dumped.yaml"
     path.write_text(yaml.safe_dump(sc.model_dump(by_alias=True, mode="json"), sort_keys=False))
-    assert sim.load_scenario(path) == sc
+    again = sim.load_scenario(path)
+    assert again.model_dump() == sc.model_dump()  # the same content (read from another folder)

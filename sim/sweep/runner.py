@@ -8,11 +8,12 @@ sharpens comparisons between samples). Run index = sample * replicates + r.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import platform
 import sys
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,8 @@ from sim.outputs import atomic_write_bytes, atomic_write_frame, atomic_write_jso
 from sim.sweep.design import Design, build_design
 from sim.sweep.engines import EngineUnavailable, RunTask, make_engine
 from sim.sweep.outcomes import OutcomeCollector
-from sim.sweep.schema import SweepSpec
-from sim.sweep.store import RunStore, file_hash
+from sim.sweep.schema import SweepSpec, base_values, expand
+from sim.sweep.store import RunStore, scenario_fingerprint
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -98,7 +99,7 @@ def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", 
                     if not ok and engine_errors >= max(4, 2 * nworkers):
                         raise EngineUnavailable(
                             f"The {name} engine cannot run the simulator: {rec['error'].splitlines()[0]} "
-                            "Check that the workers have the project installed (pip install -e .[dask]) "
+                            "Check that the workers have the project installed (pip install -e \".[dask]\") "
                             "and can read the scenario files; finished runs are kept.")
                     bar.update(1)
                     continue
@@ -122,17 +123,65 @@ def execute_tasks(store: RunStore, tasks: list[RunTask], engine: str = "local", 
 
 
 def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
-    """One task per sample x replicate, indexed sample * R + r."""
+    """One task per sample x replicate, indexed sample * R + r.
+
+    A parameter with ``keys`` (a multiplier) becomes one override per key.
+    """
     seeds = spawn_seeds(spec.seed, spec.replicates)
     collect = OutcomeCollector(spec.outcomes)
     scen = str(spec.base_path)
+    bases = base_values(spec) if any(p.keys for p in spec.parameters.values()) else {}
     tasks = []
     for s, row in enumerate(design.samples.to_dict(orient="records")):
+        overrides = {**spec.overrides, **expand(spec, row, bases)}
         for r, seed in enumerate(seeds):
             tasks.append(RunTask(index=s * spec.replicates + r, scenario=scen, seed=seed,
-                                 overrides={**spec.overrides, **row}, collect=collect,
+                                 overrides=dict(overrides), collect=collect,
                                  meta={"sample": s, "replicate": r}))
     return tasks
+
+
+def draw_safely(what: str, draw: Callable[[], object], warnings: list[str]) -> None:
+    """Call ``draw``; a failure becomes a warning line, never a lost result.
+
+    Args:
+        what: The plot(s) being drawn, for the warning.
+        draw: Draws and writes the plot.
+        warnings: Where the warning is appended.
+
+    """
+    try:
+        draw()
+    except Exception as exc:  # noqa: BLE001 - tables are written; a plot must not lose them
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        warnings.append(f"{what} not drawn ({type(exc).__name__}: {first}); the tables are complete.")
+
+
+def flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with mappings and lists (grid values) as JSON text, for CSV and Parquet."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (dict, list, tuple))).any():
+            out[col] = out[col].map(lambda v: json.dumps(v, sort_keys=True, default=str)
+                                    if isinstance(v, (dict, list, tuple)) else v)
+    return out
+
+
+def _write_parquet(path: Path, runs: pd.DataFrame, warnings: list[str]) -> None:
+    """Write runs.parquet fresh, or remove an old one so it never goes stale."""
+    import io
+
+    try:
+        buf = io.BytesIO()
+        flat(runs).to_parquet(buf, index=False)
+    except ImportError:  # no pyarrow / fastparquet: runs.csv only
+        path.unlink(missing_ok=True)
+        return
+    except Exception as exc:  # noqa: BLE001 - the CSV holds the same table
+        path.unlink(missing_ok=True)
+        warnings.append(f"runs.parquet not written ({type(exc).__name__}: {exc}); runs.csv has the same table.")
+        return
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def versions() -> dict:
@@ -191,6 +240,7 @@ class SweepResult:
     execution: Execution
     runs: pd.DataFrame
     summary: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, workers: int | None = None,
@@ -216,29 +266,24 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     out = Path(out)
     design = build_design(spec, method)
     tasks = plan_tasks(spec, design)
+    scen_hash = scenario_fingerprint(spec.base_path, spec.overrides)
     store = RunStore(out)
-    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{file_hash(spec.base_path)}",
-            "sweep": str(spec.path),
+    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{scen_hash}",
+            "scenario_hash": scen_hash, "sweep": str(spec.path),
             "base": str(spec.base_path), "method": design.method, "samples": len(design.samples),
             "replicates": spec.replicates, "runs": len(tasks)}
     store.check_plan(plan)
-    atomic_write_frame(out / "samples.csv", design.samples.reset_index())
+    warnings: list[str] = []
+    atomic_write_frame(out / "samples.csv", flat(design.samples.reset_index()))
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     ex = execute_tasks(store, tasks, engine or spec.engine.kind, workers or spec.engine.workers,
                        scheduler or spec.engine.scheduler, progress=progress, retry_failed=retry_failed,
                        desc=spec.name or spec.path.stem)
     runs = runs_table(store, design.samples, spec.outcomes)
-    atomic_write_frame(out / "runs.csv", runs)
-    try:
-        import io
-
-        buf = io.BytesIO()
-        runs.to_parquet(buf, index=False)
-        atomic_write_bytes(out / "runs.parquet", buf.getvalue())
-    except ImportError:
-        pass
+    atomic_write_frame(out / "runs.csv", flat(runs))
+    _write_parquet(out / "runs.parquet", runs, warnings)
     summary = summarize(runs, design.samples)
-    atomic_write_frame(out / "summary.csv", summary)
+    atomic_write_frame(out / "summary.csv", flat(summary))
     manifest = {**plan, "outcomes": {k: v.model_dump(mode="json") for k, v in spec.outcomes.items()},
                 "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},
                 "design": spec.design.model_dump(mode="json"), "seed": spec.seed,
@@ -250,7 +295,11 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     atomic_write_json(out / "manifest.json", manifest)
     store.close()
     if plots and not runs.empty:
-        from sim.sweep.plots import plot_outcomes_vs_parameters
+        draw_safely("plots/<outcome>.png", lambda: _plot_sweep(runs, spec, out), warnings)
+    return SweepResult(out=out, design=design, execution=ex, runs=runs, summary=summary, warnings=warnings)
 
-        plot_outcomes_vs_parameters(runs, list(spec.parameters), list(spec.outcomes), out / "plots")
-    return SweepResult(out=out, design=design, execution=ex, runs=runs, summary=summary)
+
+def _plot_sweep(runs: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
+    from sim.sweep.plots import plot_outcomes_vs_parameters
+
+    plot_outcomes_vs_parameters(runs, list(spec.parameters), list(spec.outcomes), out / "plots")

@@ -62,12 +62,18 @@ class ParameterSpec(_Strict):
     ``num`` gives the number of evenly spaced grid points for a range (grid
     design only). ``type`` forces int/float; ``auto`` takes the type of the
     value in the base scenario (int stays int, rounded after sampling).
+
+    With ``keys`` (a list of scenario key paths) the parameter is a
+    multiplier: its name is a free label and its value multiplies the base
+    scenario's value at every listed key (rounded where that value is an int),
+    so a set of keys (e.g. the guards of every segment) moves together.
     """
 
     values: list[Any] | None = None
     range: tuple[float, float] | None = None
     num: int | None = Field(default=None, ge=1)
     type: Literal["auto", "int", "float"] = "auto"
+    keys: list[str] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> ParameterSpec:
@@ -77,6 +83,16 @@ class ParameterSpec(_Strict):
             raise ValueError("'values' is empty")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"empty range {list(self.range)}: low must be smaller than high")
+        if self.keys is not None:
+            if not self.keys:
+                raise ValueError("'keys' is empty: list the scenario key paths the multiplier scales")
+            if len(set(self.keys)) != len(self.keys):
+                raise ValueError("'keys' lists a key path twice")
+            if self.type == "int":
+                raise ValueError("a multiplier ('keys') is a float; leave 'type' out")
+            bad = [v for v in (self.values or []) if isinstance(v, bool) or not isinstance(v, (int, float))]
+            if bad:
+                raise ValueError(f"a multiplier ('keys') takes numbers, not {bad[0]!r}")
         return self
 
 
@@ -273,49 +289,43 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
             if p.range is not None and p.num is None:
                 raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
                                      "'num' (number of grid points).")
+    from sim.sweep.checks import check_key_paths, check_outcomes, check_sobol_samples, check_sweep_outcomes
+
+    if method == "sobol":
+        check_sobol_samples(path, spec.design.samples)
     check_outcomes(path, spec.outcomes)
     if check_keys:
         check_key_paths(spec)
+    check_sweep_outcomes(spec)
     return spec
 
 
-KNOWN_METRICS = {
-    "arrivals_minsk", "in_minsk", "at_border", "attempts", "crossed", "apprehended", "turned_back",
-    "detained", "asylum_claims", "prevented", "onward_arrivals", "returned_minsk", "repatriated",
-    "deaths", "reported", "deported",
-}
-
-
-def known_metrics() -> set[str]:
-    """Return the metric names the core records (from ``sim.recorder`` when present)."""
-    names = set(KNOWN_METRICS)
-    try:
-        rec = importlib.import_module("sim.recorder")
-        names |= {getattr(m, "name", m) for m in getattr(rec, "METRICS", [])}
-    except ImportError:
-        pass
-    return names
-
-
-def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "Sweep file") -> None:
-    """Reject outcomes that reference a metric the simulator never records."""
-    metrics = known_metrics()
-    for name, o in outcomes.items():
-        if o.metric not in metrics and not o.metric.startswith("state_"):
-            raise SweepFileError(
-                f"{label} {path}: 'outcomes.{name}.metric': unknown metric '{o.metric}'; "
-                f"known metrics are {', '.join(sorted(metrics))} and state_<name>.")
+def parameter_keys(spec: SweepSpec) -> list[str]:
+    """Every scenario key path the parameters set (a multiplier's ``keys`` instead of its label)."""
+    out: list[str] = []
+    for name, p in spec.parameters.items():
+        out.extend(p.keys if p.keys is not None else [name])
+    return list(dict.fromkeys(out))
 
 
 def base_values(spec: SweepSpec) -> dict[str, Any]:
-    """Return the base scenario's value at each parameter key path (None if unknown)."""
+    """Return the base scenario's value (fixed overrides applied) at each key path the parameters set.
+
+    None where the key is unknown or the scenario cannot be loaded (reported by
+    :func:`check_key_paths`).
+    """
+    keys = parameter_keys(spec)
+    core = _core()
     try:
-        scen = _core().load_scenario(str(spec.base_path))
+        try:
+            scen = core.load_scenario(str(spec.base_path), overrides=dict(spec.overrides) or None)
+        except Exception:  # noqa: BLE001 - bad overrides are reported by check_key_paths
+            scen = core.load_scenario(str(spec.base_path))
         data = scen.model_dump(by_alias=True) if hasattr(scen, "model_dump") else scen
     except Exception:  # noqa: BLE001 - reported by check_key_paths
-        return {k: None for k in spec.parameters}
+        return {k: None for k in keys}
     out = {}
-    for key in spec.parameters:
+    for key in keys:
         try:
             out[key] = get_path(data, key)
         except (KeyError, IndexError, ValueError, AttributeError, TypeError):
@@ -323,40 +333,39 @@ def base_values(spec: SweepSpec) -> dict[str, Any]:
     return out
 
 
-def check_key_paths(spec: SweepSpec) -> None:
-    """Apply each parameter (at its first value/low end) to the base scenario.
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
-    Raises:
-        SweepFileError: If ``sim.load_scenario`` rejects a key path or value.
+
+def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[str, Any]:
+    """Scenario overrides for one sample: a multiplier becomes one value per key.
+
+    Args:
+        spec: The sweep.
+        row: Parameter name -> sampled value.
+        bases: Base values from :func:`base_values`.
+
+    Returns:
+        Dotted key path -> value.
 
     """
-    core = _core()
-    err_type = getattr(core, "ScenarioError", Exception)
-
-    def attempt(label: str, overrides: dict) -> None:
-        try:
-            core.load_scenario(str(spec.base_path), overrides=overrides)
-        except err_type as exc:
-            msg = getattr(exc, "message", str(exc))
-            raise SweepFileError(f"Sweep file {spec.path}: '{label}' cannot be applied to base scenario "
-                                 f"{spec.base_path}: {msg}") from None
-
-    attempt("overrides", dict(spec.overrides))
-    bases = base_values(spec)
-    probes = {k: (p.values if p.values is not None else [p.range[0], p.range[1]]) for k, p in spec.parameters.items()}
-    depth = max(len(v) for v in probes.values())
-    for i in range(depth):  # all parameters at once (fast); one at a time only to name a culprit
-        together = {k: _cast(v[min(i, len(v) - 1)], spec.parameters[k], bases.get(k)) for k, v in probes.items()}
-        try:
-            core.load_scenario(str(spec.base_path), overrides={**spec.overrides, **together})
-        except err_type:
-            for key, value in together.items():
-                attempt(f"parameters.{key}", {**spec.overrides, key: value})
-            attempt("parameters", {**spec.overrides, **together})
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        p = spec.parameters[name]
+        if p.keys is None:
+            out[name] = value
+            continue
+        for key in p.keys:
+            base = bases.get(key)
+            scaled = float(base) * float(value) if _is_number(base) else base
+            out[key] = int(round(scaled)) if isinstance(base, int) and not isinstance(base, bool) else scaled
+    return out
 
 
 def _cast(value: Any, p: ParameterSpec, base_value: Any) -> Any:
-    """Cast a sampled value to the parameter's type."""
+    """Cast a sampled value to the parameter's type (a multiplier is a float)."""
+    if p.keys is not None:
+        return float(value)
     kind = p.type
     if kind == "auto":
         kind = "int" if isinstance(base_value, int) and not isinstance(base_value, bool) else "float"

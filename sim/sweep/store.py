@@ -8,8 +8,10 @@ Layout of an output folder::
 
 Every file is written to a temporary name in the same folder and moved into
 place with ``os.replace``, so a killed process leaves either a complete file
-or a stray ``*.tmp`` (removed on the next start), never a corrupt record.
-Re-running the same command skips recorded runs.
+or a stray ``.*.tmp`` (removed from the folder, ``runs/`` and ``plots/`` on the
+next start), never a corrupt record. Re-running the same command skips
+recorded runs. The plan's fingerprint covers the fully resolved scenario
+(every file it ``extends``), so a changed parent file refuses the resume.
 """
 
 from __future__ import annotations
@@ -69,8 +71,7 @@ class RunStore:
             self._lock.close()
             raise PlanMismatch(f"Output folder {self.out} is in use by another running command; wait for it "
                                "to finish or choose another --out.") from None
-        for tmp in self.runs.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
+        remove_stray_temps(self.out, self.runs, self.out / "plots")
 
     def close(self) -> None:
         """Release the folder's lock."""
@@ -92,8 +93,13 @@ class RunStore:
             except json.JSONDecodeError:
                 old = None
             if old is not None and old.get("fingerprint") != plan.get("fingerprint"):
+                why = ""
+                if old.get("scenario_hash") and old.get("scenario_hash") != plan.get("scenario_hash"):
+                    why = (": the resolved scenario has changed since those runs (the scenario file, a file "
+                           "it extends through 'extends:', or the overrides), and resuming would mix "
+                           "results of two scenario versions")
                 raise PlanMismatch(
-                    f"Output folder {self.out} holds results of a different plan (fingerprint "
+                    f"Output folder {self.out} holds results of a different plan{why} (fingerprint "
                     f"{old.get('fingerprint')}, now {plan.get('fingerprint')}); choose another --out "
                     "or delete the folder.")
             if old is not None:
@@ -157,11 +163,45 @@ class RunStore:
                 continue
 
 
-def file_hash(path: str | Path) -> str:
-    """Short SHA-256 of a file's bytes ('' if it cannot be read)."""
+def remove_stray_temps(*folders: Path) -> None:
+    """Delete the ``.*.tmp*`` files a killed writer left in ``folders`` (atomic writes and plots)."""
+    for folder in folders:
+        if Path(folder).is_dir():
+            for tmp in Path(folder).glob(".*.tmp*"):
+                if tmp.is_file():
+                    tmp.unlink(missing_ok=True)
+
+
+# Keys of the resolved scenario that no run of an ensemble or sweep depends on: the
+# observed-data path (read by plots and validation only; kept as written, so its form is
+# not stable), the description, and the default seed (every run is given its own seed).
+_NOT_RUN_INPUTS = {"observed", "description", "seed"}
+
+
+def scenario_fingerprint(scenario: str | Path, overrides: dict | None = None) -> str:
+    """Short SHA-256 of the fully resolved scenario (every ``extends`` parent merged, overrides applied).
+
+    Like :func:`sim.api.scenario_hash` (canonical JSON of the validated scenario)
+    but without the keys that cannot change a run, so a resume is refused
+    exactly when the runs would differ: a changed parent file changes the hash,
+    moving or reformatting the files does not.
+
+    Args:
+        scenario: Scenario YAML path.
+        overrides: Dotted key path -> value applied to every run.
+
+    Returns:
+        16 hex digits.
+
+    Raises:
+        sim.ScenarioError: If the scenario cannot be loaded.
+
+    """
     import hashlib
 
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return ""
+    from sim.loader import load_scenario
+
+    resolved = load_scenario(str(scenario), overrides=dict(overrides) if overrides else None)
+    data = resolved.model_dump(by_alias=True, mode="json", exclude=_NOT_RUN_INPUTS)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
