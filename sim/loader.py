@@ -186,11 +186,30 @@ def split_path(key_path: str) -> list[str]:
     return parts
 
 
-def set_path(data: dict, key_path: str, value: Any, *, source: str, must_exist: bool = True) -> None:
-    """Set ``value`` at dotted ``key_path`` inside nested dicts/lists, in place."""
+def _join_dotted_keys(node: dict, parts: list[str], depth: int) -> list[str]:
+    """Merge ``parts[depth:k]`` into one key when ``node`` has that dotted key (an event's ``set`` holds
+    keys such as ``state_actors.belarus.steer``), so a path can reach into it:
+    ``events.2.set.state_actors.belarus.steer.PL``.
+    """
+    if parts[depth] in node:
+        return parts
+    for k in range(len(parts), depth + 1, -1):
+        joined = ".".join(parts[depth:k])
+        if joined in node:
+            return [*parts[:depth], joined, *parts[k:]]
+    return parts
+
+
+def _locate(data: dict, key_path: str, source: str, must_exist: bool) -> tuple[Any, Any]:
+    """The container holding the last key of ``key_path`` and that key (an int for lists)."""
     parts = split_path(key_path)
     node: Any = data
-    for depth, part in enumerate(parts):
+    depth = -1
+    while depth + 1 < len(parts):
+        depth += 1
+        if isinstance(node, dict):
+            parts = _join_dotted_keys(node, parts, depth)
+        part = parts[depth]
         last = depth == len(parts) - 1
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
@@ -207,9 +226,21 @@ def set_path(data: dict, key_path: str, value: Any, *, source: str, must_exist: 
             raise ScenarioError("this key holds a plain value, so it has no sub-keys.", file=source,
                                 key_path=".".join(parts[:depth]))
         if last:
-            node[idx] = value
-        else:
-            node = node[idx]
+            return node, idx
+        node = node[idx]
+    raise AssertionError("unreachable: split_path returns at least one part")
+
+
+def set_path(data: dict, key_path: str, value: Any, *, source: str, must_exist: bool = True) -> None:
+    """Set ``value`` at dotted ``key_path`` inside nested dicts/lists, in place."""
+    node, idx = _locate(data, key_path, source, must_exist)
+    node[idx] = value
+
+
+def get_path(data: dict, key_path: str, *, source: str) -> Any:
+    """The value at dotted ``key_path`` inside nested dicts/lists (found as :func:`set_path` finds it)."""
+    node, idx = _locate(data, key_path, source, must_exist=True)
+    return node[idx]
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -50,6 +50,7 @@ class CorridorModel(mesa.Model):
         self._index_routes(scenario)
         self._levers, self._levers_of, self._today = {}, None, {}
         self.population = Population(capacity=self._expected_rows(scenario))
+        self.barrier_built = np.zeros(len(self.segment_ids))  # km built at the daily rate since set by the scenario
         self.temperature = self._daily_temperature(scenario)
         self.recorder = Recorder(self.n_days, self._key_spaces(), self._counting_rules(scenario), self.edges)
         self.carriers = {cid: Carrier(self, cid) for cid in scenario.carriers}
@@ -164,11 +165,17 @@ class CorridorModel(mesa.Model):
 
     # ------------------------------------------------------------------ events
     def apply_event(self, event: schema.Event) -> None:
-        """Apply one dated change to the live scenario (already validated at load time)."""
+        """Apply one dated change to the live scenario (already validated at load time).
+
+        An event that sets a segment's ``barrier_km`` sets the barrier standing from then on:
+        building at the daily rate restarts from that length.
+        """
+        before = self._segment_values("barrier_km")
         data = self.config.model_dump(by_alias=True, mode="python")
         for key_path, value in event.set.items():
             set_path(data, key_path, copy.deepcopy(value), source="event")
         self.config = schema.Scenario.model_validate(data)
+        self.barrier_built[self._segment_values("barrier_km") != before] = 0.0
         self.events_applied.append((event.date.isoformat(), event.note or ", ".join(event.set)))
 
     # ------------------------------------------------------------------ running
@@ -188,6 +195,25 @@ class CorridorModel(mesa.Model):
         if name not in self._levers:
             self._levers[name] = compute()
         return self._levers[name]
+
+    def _segment_values(self, field: str) -> np.ndarray:
+        """One value of every border segment's ``field`` under the live scenario, in segment order."""
+        def compute():
+            sc = self.config
+            return np.array([getattr(sc.border_services[self.countries[self.segment_country[j]]].segments[sid], field)
+                             for j, sid in enumerate(self.segment_ids)], dtype=float)
+        return self.lever(f"segment_values:{field}", compute)
+
+    def barrier_km(self) -> np.ndarray:
+        """Barrier standing on each segment today (km): the scenario's ``barrier_km`` plus what was built since."""
+        return np.minimum(self._segment_values("barrier_km") + self.barrier_built, self._segment_values("length_km"))
+
+    def build_barriers(self) -> None:
+        """A day's barrier construction on every segment with a ``barrier_build_km_per_day``."""
+        rate = self._segment_values("barrier_build_km_per_day")
+        if rate.any():
+            room = self._segment_values("length_km") - self._segment_values("barrier_km")
+            self.barrier_built = np.minimum(self.barrier_built + rate, np.maximum(room, 0.0))
 
     def today(self, name: str, compute):
         """Like :meth:`lever`, for a value that also holds for one day only."""
@@ -221,6 +247,7 @@ class CorridorModel(mesa.Model):
             return
         self.day += 1
         self.recorder.day = self.day
+        self.build_barriers()
         rules.arrive_at_origins(self)
         self.population.refresh()
         rules.wait_at_origin(self)

@@ -143,6 +143,8 @@ class Segment(Strict):
     guards: float = Field(ge=0, description="guards deployed on the segment")
     surveillance: Probability = Field(default=0.0, ge=0, le=1, description="cameras, sensors, drones (0..1)")
     barrier_km: float = Field(default=0.0, ge=0, description="barrier built so far")
+    barrier_build_km_per_day: float = Field(default=0.0, ge=0, le=100,
+                                            description="barrier added each day, up to length_km")
 
     @model_validator(mode="after")
     def _barrier_fits(self):

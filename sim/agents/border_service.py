@@ -28,8 +28,12 @@ class BorderService(mesa.Agent):
     5. People who got through are caught inland with ``inland_detection`` and then
        handled as in step 4; the rest travel on to their destination.
 
-    ``attempts`` counts every detected attempt (steps 2 and 3), as the Polish Border Guard
-    counts them: a person turned back who tries again counts again.
+    ``attempts`` counts every attempt the service detects: stopped at the line, apprehended at
+    the border, or caught inland after crossing unseen (steps 2, 3 and 5), as the Polish Border
+    Guard counts them: a person turned back who tries again counts again.
+
+    ``barrier_km`` is the barrier standing today: the scenario's value plus what has been
+    built since at ``barrier_build_km_per_day`` (:meth:`sim.model.CorridorModel.barrier_km`).
     """
 
     def __init__(self, model, country: str) -> None:
@@ -45,7 +49,7 @@ class BorderService(mesa.Agent):
 
     def segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Detection probability and line-stop probability for each of this service's segments."""
-        return self.model.lever(f"segments:{self.country}", self._segment_arrays)
+        return self.model.today(f"segments:{self.country}", self._segment_arrays)
 
     def _segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         spec = self.spec
@@ -53,7 +57,7 @@ class BorderService(mesa.Agent):
         guards = np.array([s.guards for s in segs])
         km = np.array([s.length_km for s in segs])
         surv = np.array([s.surveillance for s in segs])
-        barrier = np.array([s.barrier_km for s in segs]) / km
+        barrier = self.model.barrier_km()[self.segment_rows] / km
         p_detect = 1 - np.exp(-(spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv
                                 + spec.detection_per_barrier * barrier))
         p_stop = spec.line_stop + (spec.barrier_stop - spec.line_stop) * barrier
@@ -86,8 +90,11 @@ class BorderService(mesa.Agent):
         capacity = int(self.spec.apprehension_capacity_per_day * m.config.scale)
         caught_mask = np.cumsum(size[inside]) <= capacity
         caught, slipped = inside[caught_mask], inside[~caught_mask]
-        through = np.concatenate([rows[~detected], slipped])
+        unseen = rows[~detected]
+        through = np.concatenate([unseen, slipped])
         inland = m.rng.random(through.size) < self.spec.inland_detection
+        found = unseen[inland[: unseen.size]]  # caught inland without having been seen at the line
+        rec.add_by_key("attempts", seg[found], size[found])
         caught = np.concatenate([caught, through[inland]])
         through = through[~inland]
         rec.add_by_key("crossed", seg[through], size[through])
