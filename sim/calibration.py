@@ -152,7 +152,8 @@ class Objective:
             values, other = run_values(sc, s, self.targets)
             scores.append(score(values, self.targets)[0])
             others.append(other)
-        mean_other = {k: float(np.mean([o[k] for o in others])) for k in others[0] if k != "stranded_peak_date"}
+        mean_other = {k: float(np.mean([o[k] for o in others])) for k in others[0]
+                      if isinstance(others[0][k], (int, float))}
         return float(np.mean(scores)), mean_other
 
     def __call__(self, x) -> float:

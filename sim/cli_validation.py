@@ -33,6 +33,8 @@ def add_validate_parser(subparsers) -> None:
     p.add_argument("--root-seed", type=int, help="root of the SeedSequence (default: the scenario's seed)")
     p.add_argument("--workers", type=int, help="local processes (default: min(4, CPUs))")
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
+    p.add_argument("--checks", help="CSV of public figures for outcomes that are not fitted (default: "
+                                    "<observed>_checks.csv beside the observed file, if there is one)")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override; repeatable")
     p.add_argument("--out", help="output folder (default outputs/<scenario>/validation)")
 
@@ -44,7 +46,7 @@ def cmd_validate(args) -> int:
     _check_seeds(args.seeds)
     workers = _check_workers(args.workers)
     report = validate(args.scenario, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
-                      observed=args.observed, overrides=args.set)
+                      observed=args.observed, overrides=args.set, checks=args.checks)
     folder = Path(args.out) if args.out else _default_out("validation", args.scenario)
     paths = report.write(folder)
     from sim.api import run

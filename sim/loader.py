@@ -187,9 +187,10 @@ def split_path(key_path: str) -> list[str]:
 
 
 def _join_dotted_keys(node: dict, parts: list[str], depth: int) -> list[str]:
-    """Merge ``parts[depth:k]`` into one key when ``node`` has that dotted key (an event's ``set`` holds
-    keys such as ``state_actors.belarus.steer``), so a path can reach into it:
-    ``events.2.set.state_actors.belarus.steer.PL``.
+    """Merge ``parts[depth:k]`` into one key when ``node`` has that dotted key.
+
+    An event's ``set`` holds keys such as ``state_actors.belarus.steer``; this lets a path reach
+    into it: ``events.2.set.state_actors.belarus.steer.PL``.
     """
     if parts[depth] in node:
         return parts

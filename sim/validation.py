@@ -52,6 +52,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.checks import check_values, format_checks, load_checks
+from sim.checks import default_path as default_checks_path
+from sim.checks import summarise as summarise_checks
 from sim.errors import ScenarioError
 from sim.loader import load_scenario
 from sim.observed import (  # noqa: F401  (re-exported: the observed-data API predates sim.observed)
@@ -77,10 +80,11 @@ def seeds_for(root: int, n: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
 
 
-def run_values(scenario: Scenario, seed: int, targets: list[Target]) -> tuple[np.ndarray, dict]:
+def run_values(scenario: Scenario, seed: int, targets: list[Target], checks=()) -> tuple[np.ndarray, dict]:
     """Run once; the simulated value of each target and a few other outcomes.
 
-    Runs the model directly (no tidy table), which is what makes calibration affordable.
+    Runs the model directly (no tidy table), which is what makes calibration affordable. With
+    ``checks`` (:mod:`sim.checks`), their values are in the outcomes under ``"checks"``.
     """
     from sim.model import CorridorModel
 
@@ -99,7 +103,10 @@ def run_values(scenario: Scenario, seed: int, targets: list[Target]) -> tuple[np
     for k, t in enumerate(targets):
         if t.last >= t.first:
             values[k] = sum(full(m, t.country)[t.last + 1] - full(m, t.country)[t.first] for m in t.components)
-    return values, other_outcomes(model)
+    others = other_outcomes(model)
+    if checks:
+        others["checks"] = check_values(model, list(checks))
+    return values, others
 
 def other_outcomes(model) -> dict:
     """Outcomes with no official series but a plausible range: onward, repatriation, stranded, deaths."""
@@ -122,13 +129,13 @@ def other_outcomes(model) -> dict:
 
 
 def _run_job(args):
-    scenario, seed, targets = args
-    return run_values(scenario, seed, targets)
+    scenario, seed, targets, checks = args
+    return run_values(scenario, seed, targets, checks)
 
 
-def run_ensemble(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1):
+def run_ensemble(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=()):
     """Run every seed; returns (values [seed × target], list of other-outcome dicts)."""
-    jobs = [(scenario, s, targets) for s in seeds]
+    jobs = [(scenario, s, targets, tuple(checks)) for s in seeds]
     if workers > 1 and len(seeds) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_run_job, jobs))
@@ -239,13 +246,17 @@ class ValidationReport:
     rows: pd.DataFrame = field(default=None)
     series: pd.DataFrame = field(default=None)
     summary: dict = field(default_factory=dict)
+    checks: pd.DataFrame | None = None  # independent checks (sim.checks.summarise), when a checks file exists
 
     def write(self, folder) -> list[Path]:
-        """Write validation.csv, validation.json and the band plot into ``folder``."""
+        """Write validation.csv, checks.csv, validation.json and the band plot into ``folder``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = [folder / "validation.csv", folder / "validation.json"]
         atomic_write_frame(paths[0], self.rows)
+        if self.checks is not None:
+            paths.append(folder / "checks.csv")
+            atomic_write_frame(paths[-1], self.checks)
         atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
         from sim.validation_plots import plot_bands
 
@@ -268,8 +279,8 @@ def _clean(x):
 
 
 def make_report(scenario_label: str, observed_label: str, seeds: list[int], targets: list[Target],
-                values: np.ndarray, others: list[dict]) -> ValidationReport:
-    """Turn an ensemble's values into per-row, per-series and overall tables."""
+                values: np.ndarray, others: list[dict], checks=()) -> ValidationReport:
+    """Turn an ensemble's values into per-row, per-series and overall tables (and the checks)."""
     obs = np.array([t.value for t in targets])
     med = np.median(values, axis=0)
     lo, hi = np.percentile(values, 5, axis=0), np.percentile(values, 95, axis=0)
@@ -306,7 +317,8 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
     series = pd.DataFrame(series_rows)
     baselines_overall = {name: score(pred, targets)[0] for name, pred in base.items()}
     beats = {s["series"]: all(s["ard_seed_median"] < s[f"ard_{k}_loo"] for k in BASELINES) for s in series_rows}
-    other_keys = [k for k in others[0] if k != "stranded_peak_date"] if others else []
+    other_keys = [k for k in others[0] if k not in ("stranded_peak_date", "checks")] if others else []
+    check_table = summarise_checks(list(checks), np.array([o["checks"] for o in others])) if checks else None
     summary = {
         "scenario": scenario_label, "observed": observed_label, "n_seeds": len(seeds), "seeds": seeds,
         "definitions": {
@@ -330,12 +342,14 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
         "other_outcomes": {k: {"median": float(np.median([o[k] for o in others])),
                                "p05": float(np.percentile([o[k] for o in others], 5)),
                                "p95": float(np.percentile([o[k] for o in others], 95))} for k in other_keys},
+        "independent_checks": json.loads(check_table.to_json(orient="records")) if check_table is not None else [],
     }
-    return ValidationReport(scenario_label, observed_label, seeds, targets, values, others, rows, series, summary)
+    return ValidationReport(scenario_label, observed_label, seeds, targets, values, others, rows, series, summary,
+                            check_table)
 
 
 def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, workers: int = 1,
-             observed=None, overrides=None) -> ValidationReport:
+             observed=None, overrides=None, checks=None) -> ValidationReport:
     """Run ``n_seeds`` seeds of a scenario and score them against its observed data.
 
     Args:
@@ -345,6 +359,8 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
         workers: Local processes.
         observed: Observed CSV path or DataFrame (default: the scenario's ``observed:``).
         overrides: ``--set``-style overrides.
+        checks: Checks CSV (:mod:`sim.checks`); default: ``<observed>_checks.csv`` beside the
+            observed file when it exists; ``False`` for none.
     """
     if n_seeds < 1:
         raise ScenarioError("--seeds must be at least 1.", file="--seeds")
@@ -355,10 +371,13 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
     else:
         path = observed_path(file, scenario, observed)
         obs, obs_label = load_observed(path), str(path)
+        if checks is None and default_checks_path(path).exists():
+            checks = default_checks_path(path)
+    check_list = load_checks(checks) if checks else []
     targets = build_targets(scenario, obs, obs_label)
     seeds = seeds_for(scenario.seed if root_seed is None else root_seed, n_seeds)
-    values, others = run_ensemble(scenario, seeds, targets, workers)
-    return make_report(file or scenario.name, obs_label, seeds, targets, values, others)
+    values, others = run_ensemble(scenario, seeds, targets, workers, check_list)
+    return make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list)
 
 
 def format_table(report: ValidationReport) -> str:
@@ -384,4 +403,6 @@ def format_table(report: ValidationReport) -> str:
         lines.append("")
         lines.append("other outcomes (median, 5-95 %): " + "; ".join(
             f"{k} {v['median']:,.0f} ({v['p05']:,.0f}-{v['p95']:,.0f})" for k, v in oth.items()))
+    if report.checks is not None and len(report.checks):
+        lines += ["", format_checks(report.checks)]
     return "\n".join(lines)
