@@ -69,7 +69,7 @@ def _parse_sets(items: list[str] | None) -> dict[str, str]:
 def _engine_args(p: argparse.ArgumentParser, default_workers: int | None = 1) -> None:
     p.add_argument("--workers", type=int, default=default_workers, metavar="N", help="worker processes")
     p.add_argument("--engine", choices=("local", "dask"), default=None,
-                   help="local process pool (default) or Dask distributed (pip install -e .[dask])")
+                   help='local process pool (default) or Dask distributed (pip install -e ".[dask]")')
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--out", metavar="DIR", help="output folder (re-use it to resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -77,6 +77,11 @@ def _engine_args(p: argparse.ArgumentParser, default_workers: int | None = 1) ->
 
 
 def _check_engine(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        from sim.sweep.schema import SweepFileError
+
+        raise SweepFileError(f"--workers must be 1 or more (got {args.workers}): 1 runs serially, N runs N worker "
+                             "processes.")
     if args.engine == "dask" or args.scheduler:
         from sim.sweep.engines import DASK_HINT, EngineUnavailable
 
@@ -106,12 +111,13 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
 @_guard
 def cmd_ensemble(args: argparse.Namespace) -> int:
     """Run ``ensemble``."""
-    from sim.ensemble import FAN_METRICS, run_ensemble
+    from sim.ensemble import FAN_METRICS, check_fan_metrics, run_ensemble
     from sim.sweep.schema import SweepFileError
 
     if args.seeds < 1:
         raise SweepFileError("--seeds must be at least 1.")
     _check_engine(args)
+    check_fan_metrics(args.metrics or FAN_METRICS)
     overrides = _parse_sets(args.set)
     importlib.import_module("sim").load_scenario(args.scenario, overrides=overrides or None)
     res = run_ensemble(args.scenario, args.seeds, root_seed=args.root_seed, overrides=overrides, out=args.out,
@@ -122,6 +128,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     print(f"ensemble {res.label}: {ex.total} runs ({ex.ok} ok, {ex.failed} failed{_not_run(ex)}, "
           f"{ex.skipped} already done) "
           f"in {ex.seconds:.1f} s on {ex.engine} x{ex.workers} -> {res.out}")
+    _warn(res.warnings)
     return 0 if ex.ok else 1
 
 
@@ -144,6 +151,11 @@ def _default_out(spec, suffix: str = "") -> Path:
 
 def _not_run(ex) -> str:
     return f", {ex.not_run} not run (engine errors: re-run the command to retry)" if ex.not_run else ""
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
 
 
 def _report_failures(runs, limit: int = 3) -> None:
@@ -172,6 +184,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           f"in {ex.seconds:.1f} s "
           f"on {ex.engine} x{ex.workers} -> {out}")
     _report_failures(res.runs)
+    _warn(res.warnings)
     return 0 if ex.ok else 1
 
 
@@ -215,16 +228,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             top = g.sort_values(col, ascending=False).head(3)
             print(f"  {o}: " + ", ".join(f"{r.parameter} {col}={getattr(r, col):.3g}" for r in top.itertuples()))
     _report_failures(res.sweep.runs)
+    _warn(res.sweep.warnings + res.warnings)
     return 0 if not res.indices.empty else 1
 
 
 # ---------------------------------------------------------------- compare
 def add_compare_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``compare``: scenarios or ensemble folders side by side."""
-    p = subparsers.add_parser("compare", help="compare scenarios (same seeds) or ensemble folders",
+    """Add ``compare``: scenarios, ensemble folders or run folders side by side."""
+    p = subparsers.add_parser("compare", help="compare scenarios (same seeds), ensemble folders or run folders",
                               description="Differences of each outcome from the first input with 95 % "
                                           "intervals, overlaid fan charts and a Markdown table (compare.md).")
-    p.add_argument("inputs", nargs="+", help="scenario YAML files and/or ensemble output folders (first = baseline)")
+    p.add_argument("inputs", nargs="+",
+                   help="scenario YAML files, ensemble folders and/or `corridor run` folders (first = baseline)")
     p.add_argument("--seeds", type=int, default=20, metavar="N", help="seeds per scenario input (default 20)")
     p.add_argument("--root-seed", type=int, default=0, metavar="S")
     p.add_argument("--outcomes", metavar="FILE", help="YAML with an 'outcomes:' mapping (e.g. a sweep file)")
@@ -240,13 +255,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import load_outcomes, run_compare
 
     _check_engine(args)
-    outcomes = load_outcomes(args.outcomes)
+    outcomes = load_outcomes(args.outcomes) if args.outcomes else None
     out = Path(args.out) if args.out else Path("outputs/compare") / "_vs_".join(Path(x).stem for x in args.inputs)
     res = run_compare(args.inputs, out, seeds=args.seeds, root_seed=args.root_seed, outcomes=outcomes,
                       engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
-                      progress=not args.no_progress, plots=not args.no_plots, overrides=_parse_sets(args.set))
+                      progress=not args.no_progress, plots=not args.no_plots, overrides=_parse_sets(args.set),
+                      outcomes_label=f"Outcomes file {args.outcomes}")
     print(res.markdown)
     print(f"-> {res.out / 'compare.md'}")
+    _warn(res.warnings)
     return 0
 
 

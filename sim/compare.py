@@ -1,7 +1,9 @@
 """Compare scenarios (run with the same seeds) or existing ensemble folders.
 
-Each input is either a scenario YAML (run as an ensemble with the shared
-seeds into ``<out>/<label>/``) or an ensemble output folder. Every later input
+Each input is a scenario YAML (run as an ensemble with the shared seeds into
+``<out>/<label>/``), an ensemble output folder (``corridor ensemble``) or the
+folder of a single run (``corridor run``: ``manifest.json`` + ``daily.csv``,
+one seed). Every later input
 is compared with the first (the baseline): for each outcome the mean
 difference with a 95 % interval, paired by seed when the runs share seeds
 (common random numbers), Welch otherwise.
@@ -14,7 +16,7 @@ into a memo), ``plots/fan_<metric>.png`` (overlaid fan charts) and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +27,11 @@ from scipy import stats
 
 from sim.ensemble import FAN_METRICS, run_ensemble, run_outcomes
 from sim.outputs import atomic_write_frame, atomic_write_text
-from sim.sweep.outcomes import default_outcomes
-from sim.sweep.schema import OutcomeSpec, SweepFileError, check_outcomes
+from sim.sweep.checks import OutcomeKeys, check_outcomes, check_outcomes_against, keys_from_scenario, keys_from_totals
+from sim.sweep.outcomes import compute, default_outcomes, totals_matrix
+from sim.sweep.runner import QUANTILES, draw_safely
+from sim.sweep.schema import OutcomeSpec, SweepFileError
+from sim.sweep.store import RunStore, remove_stray_temps
 
 
 @dataclass
@@ -37,6 +42,7 @@ class CompareResult:
     markdown: str
     out: Path
     folders: dict[str, Path]
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_outcomes(path: str | Path | None) -> dict[str, OutcomeSpec]:
@@ -69,9 +75,91 @@ def load_outcomes(path: str | Path | None) -> dict[str, OutcomeSpec]:
     return outs
 
 
+INPUTS_HINT = ("compare takes scenario files, ensemble folders (from `corridor ensemble`) and run folders "
+               "(from `corridor run`)")
+
+
+def _plan_kind(p: Path) -> str | None:
+    try:
+        plan = json.loads((p / "plan.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return plan.get("kind") if isinstance(plan, dict) else None
+
+
 def is_ensemble_folder(p: Path) -> bool:
-    """Tell whether ``p`` is an ensemble output folder."""
-    return p.is_dir() and (p / "runs").is_dir() and (p / "plan.json").exists()
+    """Tell whether ``p`` is an ensemble output folder (plan kind 'ensemble', with runs/)."""
+    return p.is_dir() and (p / "runs").is_dir() and _plan_kind(p) == "ensemble"
+
+
+def is_run_folder(p: Path) -> bool:
+    """Tell whether ``p`` is the folder of one ``corridor run`` (manifest.json and daily.csv, no plan)."""
+    return p.is_dir() and (p / "manifest.json").is_file() and (p / "daily.csv").is_file() \
+        and not (p / "plan.json").exists()
+
+
+def input_kind(x: str) -> str:
+    """Classify a compare input: 'scenario', 'ensemble' or 'run'.
+
+    Raises:
+        SweepFileError: For a sweep folder, a missing path or any other folder.
+
+    """
+    p = Path(x)
+    if p.is_file():
+        return "scenario"
+    if is_ensemble_folder(p):
+        return "ensemble"
+    if is_run_folder(p):
+        return "run"
+    if p.is_dir() and (p / "plan.json").exists():
+        kind = _plan_kind(p) or "unreadable"
+        raise SweepFileError(f"compare: '{x}' is the output folder of a {kind} plan, not of an ensemble, so it has "
+                             f"no seed series to compare; {INPUTS_HINT}. Run `corridor ensemble SCENARIO` first.")
+    what = "folder" if p.is_dir() else "path"
+    raise SweepFileError(f"compare: '{x}' is neither a scenario file nor an ensemble or run output folder "
+                         f"(this {what} has no plan.json with runs/, nor manifest.json with daily.csv); "
+                         f"{INPUTS_HINT}.")
+
+
+def _read_daily(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "daily.csv", keep_default_na=False, dtype={"country": str, "place": str})
+
+
+def run_folder_outcomes(folder: Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
+    """Outcomes of a single-run folder: one row (run 0, its seed)."""
+    seed = json.loads((folder / "manifest.json").read_text()).get("seed")
+    vals = compute(_read_daily(folder), outcomes)
+    return pd.DataFrame([{"run": 0, "seed": seed, **vals}], columns=["run", "seed", *outcomes])
+
+
+def run_folder_bands(folder: Path) -> pd.DataFrame:
+    """Band table of a single run: n = 1 and every quantile equal to the run's country total."""
+    dates, keys, values = totals_matrix(_read_daily(folder))
+    mc = [k.split("|", 1) for k in keys]
+    out = pd.DataFrame({"date": np.repeat(dates, len(keys)), "metric": np.tile([m for m, _ in mc], len(dates)),
+                        "country": np.tile([c for _, c in mc], len(dates)), "n": 1,
+                        "mean": values.reshape(-1).astype(float)})
+    for q in QUANTILES:
+        out[f"q{int(q * 100):02d}"] = out["mean"]
+    return out
+
+
+def _input_keys(x: str, kind: str, overrides: dict | None) -> OutcomeKeys:
+    """What an input's runs record, to check outcomes against."""
+    p = Path(x)
+    if kind == "scenario":
+        from sim.loader import load_scenario
+
+        return keys_from_scenario(load_scenario(str(p), overrides=dict(overrides) if overrides else None),
+                                  f"scenario {x}")
+    if kind == "run":
+        dates, keys, _ = totals_matrix(_read_daily(p))
+        return keys_from_totals(keys, dates, f"run folder {x}")
+    for _, arr in RunStore(p, write=False).records(arrays=True):
+        if "keys" in arr:
+            return keys_from_totals(arr["keys"], arr["dates"], f"ensemble folder {x}")
+    return OutcomeKeys(source=f"ensemble folder {x}")
 
 
 def _labels(inputs: list[str]) -> list[str]:
@@ -141,11 +229,15 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _plot_differences(table: pd.DataFrame, path: Path) -> None:
-    from sim.sweep.plots import _save, plt
+def differences_figure(table: pd.DataFrame):
+    """Figure of each outcome's difference from the baseline with its 95 % interval (one panel each).
+
+    Constrained layout keeps the figure title clear of the panel titles.
+    """
+    from sim.sweep.plots import plt
 
     outs = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(1, len(outs), figsize=(2.6 * len(outs), 2.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(outs), figsize=(2.6 * len(outs), 2.8), squeeze=False, layout="constrained")
     for ax, o in zip(axes[0], outs, strict=True):
         g = table[table["outcome"] == o]
         y = np.arange(len(g))
@@ -157,53 +249,63 @@ def _plot_differences(table: pd.DataFrame, path: Path) -> None:
         ax.set_title(o, fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle(f"Difference from {table['baseline'].iloc[0]} (95 % interval)", fontsize=9)
-    _save(fig, path)
+    return fig
+
+
+def _plot_differences(table: pd.DataFrame, path: Path) -> None:
+    from sim.sweep.plots import _save
+
+    _save(differences_figure(table), path)
 
 
 def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: int = 0,
                 outcomes: dict[str, OutcomeSpec] | None = None, engine: str = "local", workers: int = 1,
                 scheduler: str | None = None, progress: bool = True, plots: bool = True,
-                overrides: dict | None = None) -> CompareResult:
-    """Compare two or more scenarios or ensemble folders.
+                overrides: dict | None = None, outcomes_label: str = "compare outcomes") -> CompareResult:
+    """Compare two or more scenarios, ensemble folders or run folders.
 
     Args:
-        inputs: Scenario YAML files and/or ensemble folders (first = baseline).
+        inputs: Scenario YAML files, ensemble folders and/or run folders (first = baseline).
         out: Output folder.
         seeds: Seeds per scenario (scenario inputs only).
         root_seed: Root seed shared by all scenario inputs.
-        outcomes: Outcome specs (default :func:`default_outcomes`).
+        outcomes: Outcome specs (default :func:`default_outcomes`); given
+            outcomes are checked against every input before anything runs.
         engine: local or dask.
         workers: Worker processes.
         scheduler: Dask scheduler address.
         progress: Progress bar.
         plots: Write plots.
         overrides: Overrides applied to every scenario input.
+        outcomes_label: Where given outcomes came from, for messages.
 
     Returns:
         The comparison.
 
     Raises:
-        SweepFileError: If an input is neither a scenario file nor an ensemble folder.
+        SweepFileError: If an input is not a scenario file, ensemble folder or
+            run folder, or a given outcome selects nothing in an input.
 
     """
     if len(inputs) < 2:
-        raise SweepFileError("compare needs at least two scenarios or ensemble folders.")
+        raise SweepFileError("compare needs at least two scenarios, ensemble folders or run folders.")
     out = Path(out)
+    kinds = [input_kind(x) for x in inputs]  # check every input before running anything
+    if outcomes:
+        for x, kind in zip(inputs, kinds, strict=True):
+            check_outcomes_against(outcomes, _input_keys(x, kind, overrides), outcomes_label, places=False)
     outcomes = outcomes or default_outcomes()
-    for x in inputs:  # check every input before running anything
-        if not (is_ensemble_folder(Path(x)) or Path(x).is_file()):
-            raise SweepFileError(f"compare: '{x}' is neither a scenario file nor an ensemble output folder "
-                                 "(a folder with plan.json and runs/).")
     folders: dict[str, Path] = {}
-    for label, x in zip(_labels(inputs), inputs, strict=True):
-        p = Path(x)
-        if is_ensemble_folder(p):
-            folders[label] = p
+    for label, x, kind in zip(_labels(inputs), inputs, kinds, strict=True):
+        if kind != "scenario":
+            folders[label] = Path(x)
         else:
-            folders[label] = run_ensemble(p, seeds, root_seed=root_seed, overrides=overrides, out=out / label,
+            folders[label] = run_ensemble(x, seeds, root_seed=root_seed, overrides=overrides, out=out / label,
                                           engine=engine, workers=workers, scheduler=scheduler, progress=progress,
                                           plots=False, label=label).out
-    values = {k: run_outcomes(f, outcomes) for k, f in folders.items()}
+    single = {k for k, f in folders.items() if is_run_folder(f)}
+    values = {k: run_folder_outcomes(f, outcomes) if k in single else run_outcomes(f, outcomes)
+              for k, f in folders.items()}
     labels = list(folders)
     rows = []
     for other in labels[1:]:
@@ -213,16 +315,24 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
     table = pd.DataFrame(rows)
     md = markdown_table(table)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stray_temps(out, out / "plots")
     atomic_write_frame(out / "compare.csv", table)
     atomic_write_text(out / "compare.md", md + "\n")
+    atomic_write_text(out / "inputs.json", json.dumps({k: str(v) for k, v in folders.items()}, indent=1) + "\n")
+    warnings: list[str] = []
     if plots:
-        from sim.sweep.plots import fan_chart
+        draw_safely("plots/fan_<metric>.png", lambda: _plot_fans(folders, single, values, out), warnings)
+        draw_safely("plots/differences.png", lambda: _plot_differences(table, out / "plots" / "differences.png"),
+                    warnings)
+    return CompareResult(table=table, markdown=md, out=out, folders=folders, warnings=warnings)
 
-        bands = {k: pd.read_csv(f / "bands.csv", keep_default_na=False) for k, f in folders.items()}
-        n_seeds = {k: len(v) for k, v in values.items()}
-        for m in FAN_METRICS:
-            if any((b["metric"] == m).any() for b in bands.values()):
-                fan_chart(bands, m, out / "plots" / f"fan_{m}.png", n_seeds=n_seeds)
-        _plot_differences(table, out / "plots" / "differences.png")
-    (out / "inputs.json").write_text(json.dumps({k: str(v) for k, v in folders.items()}, indent=1) + "\n")
-    return CompareResult(table=table, markdown=md, out=out, folders=folders)
+
+def _plot_fans(folders: dict[str, Path], single: set[str], values: dict[str, pd.DataFrame], out: Path) -> None:
+    from sim.sweep.plots import fan_chart
+
+    bands = {k: run_folder_bands(f) if k in single else pd.read_csv(f / "bands.csv", keep_default_na=False)
+             for k, f in folders.items()}
+    n_seeds = {k: len(v) for k, v in values.items()}
+    for m in FAN_METRICS:
+        if any((b["metric"] == m).any() for b in bands.values()):
+            fan_chart(bands, m, out / "plots" / f"fan_{m}.png", n_seeds=n_seeds)

@@ -20,7 +20,7 @@ Outputs in the sweep folder: ``sensitivity_<method>.csv`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,7 @@ import pandas as pd
 
 from sim.outputs import atomic_write_frame
 from sim.sweep.design import runs_needed
-from sim.sweep.plots import tornado
-from sim.sweep.runner import SweepResult, run_sweep
+from sim.sweep.runner import SweepResult, draw_safely, run_sweep
 from sim.sweep.schema import SweepFileError, SweepSpec
 
 METHODS = ("morris", "sobol")
@@ -43,6 +42,7 @@ class SensitivityResult:
     sweep: SweepResult
     skipped: dict[str, str]
     csv: Path
+    warnings: list[str] = field(default_factory=list)
 
 
 def planned_runs(spec: SweepSpec, method: str) -> int:
@@ -99,6 +99,8 @@ def analyze(spec: SweepSpec, method: str, result: SweepResult, seed: int | None 
 
 def plot_indices(indices: pd.DataFrame, method: str, folder: Path) -> list[Path]:
     """Tornado of mu* (Morris) or S1/ST bars (Sobol) per outcome."""
+    from sim.sweep.plots import tornado
+
     paths = []
     for o, g in indices.groupby("outcome", sort=False):
         names = g["parameter"].tolist()
@@ -145,6 +147,8 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
     indices, skipped = analyze(spec, method, result)
     csv = out / f"sensitivity_{method}.csv"
     atomic_write_frame(csv, indices)
+    warnings: list[str] = []
     if plots and not indices.empty:
-        plot_indices(indices, method, out / "plots")
-    return SensitivityResult(indices=indices, sweep=result, skipped=skipped, csv=csv)
+        draw_safely(f"plots/sensitivity_{method}_<outcome>.png", lambda: plot_indices(indices, method, out / "plots"),
+                    warnings)
+    return SensitivityResult(indices=indices, sweep=result, skipped=skipped, csv=csv, warnings=warnings)

@@ -33,3 +33,22 @@ def test_sensitivity_needs_ranges(tmp_path, capsys):
     assert cli(["sensitivity", str(path), "--method", "morris", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "needs a numeric 'range" in err and "Traceback" not in err
+
+
+def test_sobol_sample_count_must_be_a_power_of_two(tmp_path, capsys):
+    import warnings
+
+    from sim.sweep.design import build_design
+    from sim.sweep.schema import SweepFileError
+
+    path = sweep_file(tmp_path, parameters=PARAMS, design={"method": "grid", "samples": 12}, replicates=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SALib's raw UserWarning must not reach the user
+        assert cli(["sensitivity", str(path), "--method", "sobol", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "'design.samples': a Sobol design needs a power of two (got 12)" in err and "use 8 or 16" in err
+    assert "Traceback" not in err and "UserWarning" not in err and len(err.strip().splitlines()) == 1
+    spec = load_sweep(sweep_file(tmp_path, parameters=PARAMS, design={"method": "sobol", "samples": 8}))
+    spec.design.samples = 6
+    with pytest.raises(SweepFileError, match="use 4 or 8"):
+        build_design(spec)

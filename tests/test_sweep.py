@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sweep_helpers import CLASSROOM, ROOT, sweep_file
+from sweep_helpers import CLASSROOM, ROOT, SHORT, sweep_file
 
 import sim
 from sim.cli_analysis import main as cli
@@ -148,6 +148,25 @@ BAD = [
     ({"base": "nowhere.yaml"}, "nowhere.yaml"),
     ({"parameters": {"border_services.PL.policy.turn_back_share": {"values": [1.5]}}},
      "parameters.border_services.PL.policy.turn_back_share"),
+    # outcomes that would be silent zeros in every run
+    ({"outcomes": {"x": {"metric": "attempts", "country": "XX"}}}, "'outcomes.x.country': 'XX' is not a country"),
+    ({"outcomes": {"x": {"metric": "attempts", "country": "pl"}}}, "did you mean 'PL'?"),
+    ({"outcomes": {"x": {"metric": "attempts", "place": "kuznca"}}}, "did you mean 'kuznica'?"),
+    ({"outcomes": {"x": {"metric": "attempts", "country": "LT", "place": "kuznica"}}}, "a place of PL, not of LT"),
+    ({"outcomes": {"x": {"metric": "arrivals_minsk", "place": "kuznica"}}}, "its places are BGW-MSQ, IST-MSQ"),
+    ({"outcomes": {"x": {"metric": "state_bogus"}}}, "unknown journey state 'state_bogus'"),
+    ({"outcomes": {"x": {"metric": "state_crossed", "country": "PL"}}}, "not split by country"),
+    ({"outcomes": {"x": {"metric": "onward_arrivals", "country": "LV"}}}, "its countries are DE, FR, NL, PL"),
+    ({"outcomes": {"x": {"metric": "deaths", "start": "2022-03-01", "end": "2022-03-31"}}},
+     "lies outside the run (2021-08-01 to 2021-09-15"),
+    # multipliers
+    ({"parameters": {"guards_x": {"keys": ["border_services.PL.reception"], "values": [2]}}},
+     "'parameters.guards_x.keys': 'border_services.PL.reception' is 'bialystok'"),
+    ({"parameters": {"guards_x": {"keys": ["border_services.PL.segments.kuznica.gaurds"], "values": [2]}}},
+     "parameters.guards_x.keys"),
+    ({"parameters": {"guards_x": {"keys": [], "values": [2]}}}, "'keys' is empty"),
+    ({"design": {"method": "sobol", "samples": 10},
+      "parameters": {"demand.scale": {"range": [0.5, 1.0]}}}, "power of two (got 10)"),
 ]
 
 
@@ -183,7 +202,140 @@ def test_missing_dask_extra_gives_install_hint(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)
     code = cli(["sweep", str(sweep_file(tmp_path)), "--engine", "dask", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert code == 2 and "pip install -e .[dask]" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and 'pip install -e ".[dask]"' in err and len(err.strip().splitlines()) == 1
+
+
+def test_malformed_scheduler_address_exits_2(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    path = sweep_file(tmp_path, parameters={"demand.scale": {"values": [0.5]}}, replicates=1)
+    for address in ("notanaddress", "foo://bar:1"):
+        code = cli(["sweep", str(path), "--engine", "dask", "--scheduler", address, "--out", str(tmp_path / "o"),
+                    "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2 and f"--scheduler '{address}' is not a Dask scheduler address" in err
+        assert "tcp://HOST:8786" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_zero_workers_is_refused(tmp_path, capsys):
+    from sim.sweep.engines import EngineUnavailable, make_engine
+
+    assert cli(["sweep", str(sweep_file(tmp_path)), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--workers must be 1 or more (got 0)" in capsys.readouterr().err
+    with pytest.raises(EngineUnavailable, match="1 or more"):
+        make_engine("local", 0)
+
+
+def test_mapping_grid_values_are_run_plotted_and_written_as_json(tmp_path):
+    dests = [{"berlin": 1.0}, {"berlin": 0.5, "warsaw": 0.5}]
+    path = sweep_file(tmp_path, replicates=1, parameters={
+        "migrants.destinations": {"values": dests},
+        "border_services.PL.policy.turn_back_share": {"values": [0.2, 0.8]}},
+        outcomes={"onward_pl": {"metric": "onward_arrivals", "country": "PL"}, "deaths": {"metric": "deaths"}})
+    res = run_sweep(load_sweep(path), tmp_path / "o", workers=1, progress=False, plots=True)
+    assert res.execution.ok == 4 and res.warnings == []
+    for name in ("onward_pl.png", "deaths.png"):
+        assert (tmp_path / "o" / "plots" / name).stat().st_size > 5_000
+    runs = pd.read_csv(tmp_path / "o" / "runs.csv")
+    assert set(runs["migrants.destinations"]) == {json.dumps(d, sort_keys=True) for d in dests}
+    onward = runs[runs["outcome"] == "onward_pl"].groupby("migrants.destinations")["value"].sum()
+    assert onward[json.dumps(dests[0], sort_keys=True)] == 0 < onward[json.dumps(dests[1], sort_keys=True)]
+
+
+def test_a_failing_plot_is_a_warning_not_a_lost_report(tmp_path, monkeypatch, capsys):
+    from sim.sweep import plots
+
+    def broken(*args, **kwargs):
+        raise TypeError("unhashable type: 'dict'")
+
+    monkeypatch.setattr(plots, "plot_outcomes_vs_parameters", broken)
+    path = sweep_file(tmp_path, parameters={"demand.scale": {"values": [0.5]}}, replicates=1)
+    assert cli(["sweep", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 ok, 0 failed" in out
+    assert "warning: plots/<outcome>.png not drawn (TypeError: unhashable type: 'dict')" in err
+    assert "Traceback" not in err
+    for name in ("runs.csv", "summary.csv", "manifest.json"):
+        assert (tmp_path / "o" / name).exists()
+
+
+def test_stale_parquet_is_removed_without_pyarrow(tmp_path, monkeypatch):
+    path = sweep_file(tmp_path, parameters={"demand.scale": {"values": [0.5]}}, replicates=1)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "runs.parquet").write_bytes(b"an old table")
+
+    def no_pyarrow(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine; tried using: 'pyarrow', 'fastparquet'.")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", no_pyarrow)
+    res = run_sweep(load_sweep(path), out, workers=1, progress=False, plots=False)
+    assert res.execution.ok == 1 and (out / "runs.csv").exists()
+    assert not (out / "runs.parquet").exists()
+
+
+def test_multiplier_scales_every_key_together(tmp_path):
+    from sim.sweep.design import build_design
+    from sim.sweep.runner import plan_tasks
+
+    keys = ["border_services.PL.segments.michalowo.guards", "border_services.PL.segments.kuznica.guards",
+            "border_services.PL.apprehension_capacity_per_day"]
+    path = sweep_file(tmp_path, replicates=1, overrides={**SHORT, "border_services.PL.segments.kuznica.guards": 50},
+                      parameters={"pl_x": {"keys": keys, "values": [0.5, 2.0]}})
+    spec = load_sweep(path)
+    tasks = plan_tasks(spec, build_design(spec))
+    assert [{k: t.overrides[k] for k in keys} for t in tasks] == [
+        {keys[0]: 20.0, keys[1]: 25.0, keys[2]: 200},   # base 40, fixed override 50, int 400 stays int
+        {keys[0]: 80.0, keys[1]: 100.0, keys[2]: 800}]
+    res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, plots=False)
+    assert list(pd.read_csv(tmp_path / "o" / "samples.csv").columns) == ["sample", "pl_x"]
+    direct = sim.run(str(CLASSROOM), seed=tasks[1].seed, overrides=tasks[1].overrides)
+    value = res.runs[(res.runs["sample"] == 1) & (res.runs["outcome"] == "pl_attempts_aug")]["value"].item()
+    assert compute(direct.daily, {"x": spec.outcomes["pl_attempts_aug"]})["x"] == value
+
+
+def test_multiplier_can_reach_into_an_event_value(tmp_path):
+    from sim.sweep.design import build_design
+    from sim.sweep.runner import plan_tasks
+
+    key = "events.1.set.border_services.PL.policy.turn_back_share"  # classroom: 0.8 from 1 Oct
+    spec = load_sweep(sweep_file(tmp_path, overrides={}, outcomes={"d": {"metric": "deaths"}},
+                                 parameters={"tb_x": {"keys": [key], "values": [0.5, 1.2]}}))
+    assert [t.overrides[key] for t in plan_tasks(spec, build_design(spec))][::2] == [0.4, 0.96]
+    assert sim.load_scenario(str(CLASSROOM), overrides={key: 0.4}).events[1].set[key[13:]] == 0.4
+
+
+def _event_keys(scenario) -> set[str]:
+    out = set()
+    for event in scenario.events:
+        out |= set(event.set)
+    return out
+
+
+def test_example_sweeps_vary_no_key_a_dated_event_overwrites():
+    from sim.sweep.schema import parameter_keys
+
+    for f in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
+        spec = load_sweep(f)
+        base = sim.load_scenario(str(spec.base_path), overrides=dict(spec.overrides) or None)
+        events = _event_keys(base)
+        for key in parameter_keys(spec):
+            hit = [e for e in events if key == e or key.startswith(e + ".") or e.startswith(key + ".")]
+            assert not hit, f"{f.name}: {key} is overwritten by a dated event ({hit})"
+
+
+def test_morris_screen_covers_the_named_levers():
+    from sim.sensitivity import planned_runs
+    from sim.sweep.schema import parameter_keys
+
+    spec = load_sweep(ROOT / "scenarios" / "sweeps" / "belarus_2021_morris.yaml", method="morris")
+    keys = parameter_keys(spec)
+    assert len(spec.parameters) == 10 and planned_runs(spec, "morris") == 10 * 11 * 2 == 220
+    assert "state_actors.belarus.facilitation" in keys
+    assert any(k.endswith("flights_per_week") for k in keys)
+    assert {f"border_services.{c}.detection_per_guard_km" for c in ("PL", "LT", "LV")} <= set(keys)
+    assert any("barrier" in k for k in keys)
+    readme = (ROOT / "README.md").read_text() + (ROOT / "docs" / "sweeps.md").read_text()
+    assert "220 runs" in readme and "| 10 | 220 |" in readme
 
 
 def test_example_sweep_files_are_valid():
@@ -198,7 +350,7 @@ def test_example_sweep_files_are_valid():
 
 
 def test_worker_death_fails_only_its_run():
-    from sweep_helpers import SHORT, KillWorkerOnSeed
+    from sweep_helpers import KillWorkerOnSeed
 
     from sim.sweep.engines import RunTask, make_engine
 

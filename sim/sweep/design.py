@@ -118,7 +118,10 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
     elif method == "sobol":
         from SALib.sample import sobol
 
+        from sim.sweep.checks import check_sobol_samples
+
         n = d.samples or 8
+        check_sobol_samples(spec.path, n)
         X = sobol.sample(problem, n, calc_second_order=d.second_order, seed=seed)
         rows = [tuple(r) for r in X]
     elif method == "morris":

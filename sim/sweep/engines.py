@@ -6,7 +6,7 @@ run are caught and returned as a failed record so a sweep goes on. Engines
 yield records as runs finish, in any order; callers store them by run index,
 so results do not depend on the engine, worker count or finishing order.
 
-The Dask engine needs the optional extra (``pip install -e .[dask]``). It
+The Dask engine needs the optional extra (``pip install -e ".[dask]"``). It
 connects to ``scheduler`` (e.g. ``tcp://10.0.0.1:8786`` or a
 ``dask_jobqueue.SLURMCluster``'s address) or starts a ``LocalCluster``.
 """
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-DASK_HINT = "The Dask engine needs the optional extra: pip install -e .[dask]"
+DASK_HINT = 'The Dask engine needs the optional extra: pip install -e ".[dask]"'
+SCHEDULER_HINT = "give the scheduler's address as tcp://HOST:8786 (HOST its name or IP, 8786 its port)"
 
 
 class EngineUnavailable(Exception):
@@ -209,8 +210,12 @@ class DaskEngine:
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=20)
+            except ValueError as exc:  # e.g. "missing port number", "unknown address scheme"
+                raise EngineUnavailable(f"--scheduler '{scheduler}' is not a Dask scheduler address ({exc}); "
+                                        f"{SCHEDULER_HINT}.") from None
             except (OSError, TimeoutError) as exc:
-                raise EngineUnavailable(f"Cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+                raise EngineUnavailable(f"Cannot reach the Dask scheduler at {scheduler}: {exc}. Check that it runs "
+                                        f"and that this machine can reach it; {SCHEDULER_HINT}.") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None)
@@ -272,9 +277,12 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
         An engine with ``map_unordered(tasks)`` and ``close()``.
 
     Raises:
-        EngineUnavailable: Unknown kind or Dask missing.
+        EngineUnavailable: Unknown kind, fewer than one worker or Dask missing.
 
     """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise EngineUnavailable(f"--workers must be a whole number of 1 or more (got {workers}); "
+                                "1 runs serially, N runs N worker processes.")
     if scheduler and kind == "local":
         kind = "dask"
     if kind == "dask":

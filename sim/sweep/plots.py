@@ -24,12 +24,27 @@ COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:
 
 
 def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
+    """Write ``fig`` as PNG atomically (a killed run leaves a ``.*.tmp`` the next start removes)."""
+    import io
+
+    from sim.outputs import atomic_write_bytes
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _label(value) -> object:
+    """A hashable stand-in for a parameter value: mappings and lists become sorted JSON text."""
+    if isinstance(value, (dict, list, tuple, set)):
+        import json
+
+        return json.dumps(sorted(value) if isinstance(value, set) else value, sort_keys=True, default=str)
+    return value
 
 
 def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries=BORDERS,
@@ -101,7 +116,10 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
         Paths written.
 
     """
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == "ok"].copy()
+    for p in parameters:  # grid values may be mappings (unhashable): group and label them as text
+        if ok[p].dtype == object:
+            ok[p] = ok[p].map(_label)
     paths = []
     for o in outcomes:
         sub = ok[ok["outcome"] == o]

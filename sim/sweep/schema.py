@@ -10,8 +10,11 @@ Example::
 
     base: ../belarus_2021.yaml
     parameters:
-      border_services.PL.turn_back_share: {range: [0.2, 0.9]}
-      flights.weekly: {values: [2, 4, 8]}
+      border_services.PL.policy.asylum_claim_share: {range: [0.2, 0.9]}
+      carriers.belavia.routes.IST-MSQ.flights_per_week: {values: [2, 4, 8]}
+      guards_x:                      # a multiplier: scales every listed key together
+        keys: [border_services.PL.detection_per_guard_km, border_services.LT.detection_per_guard_km]
+        range: [0.5, 2.0]
     design: {method: lhs, samples: 20}
     replicates: 5
     seed: 2021
@@ -231,15 +234,24 @@ def resolve_base(sweep_path: Path, base: str) -> Path:
 
 
 def get_path(data: Any, dotted: str) -> Any:
-    """Look up a dotted key path in nested dicts/lists (KeyError if absent)."""
+    """Look up a dotted key path in nested dicts/lists (KeyError if absent).
+
+    As in the scenario loader, a mapping key that itself holds dots (an event's
+    ``set`` keys) is matched whole: ``events.2.set.border_services.PL.policy.turn_back_share``.
+    """
     cur = data
-    for part in dotted.split("."):
+    parts = dotted.split(".")
+    i = 0
+    while i < len(parts):
         if isinstance(cur, list):
-            cur = cur[int(part)]
+            cur, i = cur[int(parts[i])], i + 1
         elif isinstance(cur, dict):
-            cur = cur[part]
+            j = next((k for k in range(len(parts), i, -1) if ".".join(parts[i:k]) in cur), None)
+            if j is None:
+                raise KeyError(parts[i])
+            cur, i = cur[".".join(parts[i:j])], j
         else:
-            cur = getattr(cur, part)
+            cur, i = getattr(cur, parts[i]), i + 1
     return cur
 
 
