@@ -26,6 +26,9 @@ def cmd_run(args) -> int:
 
     result = run(args.scenario, seed=args.seed, overrides=args.set, progress=not args.quiet and sys.stderr.isatty())
     folder = Path(args.out) if args.out else default_run_dir(Path("outputs"), result.scenario.name, result.seed)
+    if not args.quiet:
+        print(f"Simulated {result.scenario.days} days in {result.manifest['wall_seconds']:.2f} s; writing tables"
+              + ("" if args.no_plots else " and drawing the plots (a few seconds)") + "...", file=sys.stderr)
     result.write(folder, plots=not args.no_plots)
     print(summary_screen(result, folder))
     return 0
