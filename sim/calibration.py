@@ -48,7 +48,8 @@ import numpy as np
 import yaml
 
 from sim.errors import ScenarioError
-from sim.loader import get_path, load_scenario, read_yaml, set_path
+from sim.keypaths import get_path, set_path
+from sim.loader import load_scenario, read_yaml
 from sim.outputs import atomic_write_text
 from sim.schema import Scenario
 from sim.validation import Target, build_targets, load_observed, observed_path, run_values, score

@@ -14,7 +14,7 @@ from sim.agents import migrant as rules
 from sim.agents.border_service import BorderService
 from sim.agents.carrier import Carrier
 from sim.agents.state_actor import StateActor
-from sim.loader import set_path
+from sim.keypaths import set_path
 from sim.network import build_network, journey, minsk_id
 from sim.population import STATE_NAMES, JourneyState, Population
 from sim.recorder import Recorder

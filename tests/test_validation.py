@@ -140,3 +140,13 @@ def test_validate_classroom_and_cli(tmp_path, capsys):
     assert cli(["validate", str(CLASSROOM), "--seeds", "1", "--observed", str(unknown)]) == 2
     assert "unknown observed metric" in capsys.readouterr().err
     assert cli(["validate", str(CLASSROOM), "--seeds", "0"]) == 2
+
+
+@pytest.mark.slow
+def test_belarus_2021_meets_the_validation_target():
+    """Issue 4's bar, on the shipped scenario: overall ARD <= 0.25 (median over 20 seeds), and the model
+    beats every leave-one-out baseline on every series. A model or scenario change that breaks it fails here."""
+    report = validate(ROOT / "scenarios" / "belarus_2021.yaml", n_seeds=20, workers=2, checks=False)
+    overall = report.summary["overall"]
+    assert overall["ard_seed_median"] <= 0.25, overall
+    assert all(report.summary["beats_every_loo_baseline"].values()), report.summary["beats_every_loo_baseline"]
