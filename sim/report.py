@@ -2,7 +2,8 @@
 
 ``python run.py report RUN_DIR`` reads what ``run.py run`` wrote (``manifest.json``,
 ``daily.csv``, ``summary.csv``, ``flows.csv`` and the PNG plots) and writes
-``RUN_DIR/report.html`` and ``RUN_DIR/flow_animation.gif``. Every image is embedded as
+``RUN_DIR/report.html`` (or ``--out FILE.html``) and, next to it, the animation as
+``report.gif`` (``FILE.gif``). Every image is embedded as
 base64, there is no script, and nothing links outside the file, so it opens offline.
 """
 
@@ -11,19 +12,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
 from sim.demo import charts
 from sim.errors import ScenarioError
+from sim.outputs import atomic_write_bytes, atomic_write_text
 
 REQUIRED = ("manifest.json", "daily.csv", "summary.csv", "flows.csv")
-GIF_NAME = "flow_animation.gif"
 KEY_METRICS = ("arrivals_minsk", "attempts", "turned_back", "detained", "asylum_claims", "crossed",
                "onward_arrivals", "deaths", "repatriated", "at_border", "reported")
 WINDOW_DAYS = 7
@@ -137,20 +138,26 @@ def _country_total(daily: pd.DataFrame, metric: str, dates: list[str]) -> np.nda
     return rows.groupby("date")["value"].sum().reindex(dates).fillna(0).to_numpy()
 
 
-def write_animation(manifest: dict, daily: pd.DataFrame, path: Path, fps: int = 8, max_frames: int = 60) -> Path:
-    """Animate the flows over time (two maps: the whole corridor and the border zone) as a GIF.
+def animation_frames(manifest: dict, daily: pd.DataFrame, max_frames: int = 60, size=(12.8, 6.4), dpi: int = 100):
+    """Draw the animated map's frames: the whole corridor and the border zone, day by day.
+
+    Sized for a projector: 1280×640 pixels, place names and the headline in large type, the
+    border segments and the headline figures in the same country colours as the demo.
 
     Args:
         manifest: The run's manifest (its ``scenario`` block gives places and links).
         daily: The run's daily table.
-        path: GIF file to write.
-        fps: Frames per second.
         max_frames: Upper bound on frames; days are sampled evenly to stay below it.
+        size: Figure size in inches.
+        dpi: Pixels per inch.
 
     Returns:
-        ``path``.
+        A list of PIL images, one per frame.
 
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
     data = flow_frames(manifest, daily)
     dates, places, ids = data["dates"], data["places"], data["place_ids"]
     n = len(dates)
@@ -161,28 +168,52 @@ def write_animation(manifest: dict, daily: pd.DataFrame, path: Path, fps: int = 
     deaths = np.cumsum(_country_total(daily, "deaths", dates))
     stranded = _country_total(daily, "at_border", dates)
     onward = np.cumsum(_country_total(daily, "onward_arrivals", dates))
-    box = charts.zoom_box(places)
-    fig = Figure(figsize=(10, 4.6), dpi=80)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.86, wspace=0.15)
-    axes = fig.subplots(1, 2, width_ratios=[1.1, 1])
-
-    def draw(day: int):
+    box = charts.zoom_box(places, kinds=("minsk", "staging", "border_segment"), margin=0.35)
+    fig = Figure(figsize=size, dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.86, wspace=0.12)
+    axes = fig.subplots(1, 2, width_ratios=[1.25, 1])
+    images = []
+    for day in frames:
         recent = window[day] - (window[day - WINDOW_DAYS] if day >= WINDOW_DAYS else 0)
         people = dict(zip(ids, data["people"][day], strict=True))
         for ax, zoom in zip(axes, (None, box), strict=True):
             ax.clear()
-            kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "air_hub", "destination")
+            kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "destination")
             charts.draw_network(ax, places, data["edges"], people, edge_people=list(recent), box=zoom,
-                                named_kinds=kinds, labels=4)
-        axes[0].set_title("Corridor", fontsize=10)
-        axes[1].set_title("Border zone", fontsize=10)
-        fig.suptitle(f"{dates[day]}   stranded at the border {int(stranded[day]):,}   "
-                     f"deaths {int(deaths[day]):,}   onward arrivals {int(onward[day]):,}", fontsize=11)
-        return []
+                                named_kinds=kinds, labels=5, fontsize=12)
+        axes[0].set_title("Corridor", fontsize=15, fontweight="bold")
+        axes[1].set_title("Border zone", fontsize=15, fontweight="bold")
+        fig.suptitle(f"{dates[day]}    at the border now {int(stranded[day]):,}    deaths so far "
+                     f"{int(deaths[day]):,}    arrived at destination {int(onward[day]):,}",
+                     fontsize=18, fontweight="bold")
+        canvas.draw()
+        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+        images.append(rgb.quantize(colors=128, method=Image.Quantize.MEDIANCUT))
+    return images
 
-    anim = FuncAnimation(fig, draw, frames=frames, blit=False, repeat=False)
-    anim.save(path, writer=PillowWriter(fps=fps))
-    return path
+
+def write_animation(manifest: dict, daily: pd.DataFrame, path: Path, fps: int = 8, max_frames: int = 60) -> Path:
+    """Animate the flows over time (see :func:`animation_frames`) as a GIF, written atomically.
+
+    Args:
+        manifest: The run's manifest.
+        daily: The run's daily table.
+        path: GIF file to write.
+        fps: Frames per second.
+        max_frames: Upper bound on frames.
+
+    Returns:
+        ``path``.
+
+    """
+    images = animation_frames(manifest, daily, max_frames=max_frames)
+    buf = io.BytesIO()
+    durations = [int(1000 / fps)] * len(images)
+    durations[-1] = max(durations[-1], 2000)  # hold the last day before the loop starts again
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    atomic_write_bytes(Path(path), buf.getvalue())
+    return Path(path)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -252,7 +283,9 @@ def render_html(run: dict, gif: Path | None) -> str:
                      f"src='data:image/gif;base64,{_b64(gif)}'><figcaption>Marker area: people at a place "
                      f"(in Minsk, stranded at a border segment, arrived at a destination so far); line width: "
                      f"people moving along a link over the last {WINDOW_DAYS} days (flights into Minsk, attempts "
-                     "from a staging place, onward journeys).</figcaption></figure>")
+                     "from a staging place, onward journeys). Border segments are drawn in their country's colour "
+                     "(PL orange, LT blue, LV pink). The same animation is saved next to this file as "
+                     f"{html.escape(gif.name)}.</figcaption></figure>")
     if run["plots"]:
         parts.append("<h2>Plots</h2>")
         for png in run["plots"]:
@@ -266,29 +299,41 @@ def render_html(run: dict, gif: Path | None) -> str:
     return "\n".join(parts)
 
 
+def animation_path(html_path: str | Path) -> Path:
+    """Where the GIF of a report goes: next to the HTML file, with the same name (``report.gif``)."""
+    return Path(html_path).with_suffix(".gif")
+
+
 def write_report(run_dir: str | Path, out: str | Path | None = None, fps: int = 8, animate: bool = True,
                  max_frames: int = 60) -> Path:
-    """Write the self-contained HTML report of a run folder (and its GIF animation).
+    """Write the self-contained HTML report of a run folder, and its animation next to it.
 
     Args:
         run_dir: Folder written by ``run.py run``.
-        out: HTML file to write; defaults to ``RUN_DIR/report.html``.
+        out: HTML file to write; defaults to ``RUN_DIR/report.html``. The GIF goes next to
+            it with the same name (:func:`animation_path`: ``report.gif``).
         fps: Frames per second of the animation.
-        animate: Make and embed the animated map (``RUN_DIR/flow_animation.gif``).
+        animate: Make and embed the animated map.
         max_frames: Upper bound on the animation's frames.
 
     Returns:
         The HTML file's path.
 
     Raises:
-        ScenarioError: The run folder is missing or incomplete (exit code 2).
+        ScenarioError: The run folder is missing or incomplete, or ``out`` is not an
+            ``.html`` file that can be written (exit code 2).
 
     """
+    target = Path(out) if out else Path(run_dir) / "report.html"
+    if target.suffix.lower() not in (".html", ".htm") or target.is_dir():
+        raise ScenarioError("--out must name an .html file (the animation is saved next to it as a .gif).",
+                            file=str(target), hint="for example --out outputs/class/report.html.")
     run = read_run(run_dir)
-    folder = Path(run_dir)
-    gif = write_animation(run["manifest"], run["daily"], folder / GIF_NAME, fps=fps,
-                          max_frames=max_frames) if animate else None
-    target = Path(out) if out else folder / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(run, gif), encoding="utf-8")
+    try:
+        gif = write_animation(run["manifest"], run["daily"], animation_path(target), fps=fps,
+                              max_frames=max_frames) if animate else None
+        atomic_write_text(target, render_html(run, gif))
+    except OSError as exc:
+        raise ScenarioError(f"cannot write the report ({exc.strerror or exc}).", file=str(target),
+                            hint="choose a folder you can write to with --out.") from None
     return target

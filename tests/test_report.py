@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.report import GIF_NAME, flow_frames, read_run, write_report
+from sim.report import animation_path, flow_frames, read_run, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"
@@ -78,12 +78,13 @@ def test_report_embeds_every_plot_and_the_animation(report, run_dir):
     assert kinds.count("data:image/gif") == 1
     gif_b64 = next(u for u in refs.images if u.startswith("data:image/gif"))
     embedded = base64.b64decode(gif_b64.split(",", 1)[1])
-    assert embedded == (run_dir / GIF_NAME).read_bytes(), "the GIF on disk and in the HTML differ"
+    assert embedded == (run_dir / "report.gif").read_bytes(), "the GIF on disk and in the HTML differ"
 
     from PIL import Image
 
     gif = Image.open(io.BytesIO(embedded))
     assert gif.n_frames >= 10
+    assert gif.size[0] >= 1200, f"the animation is too small to project: {gif.size}"
     frames = []
     for index in (0, gif.n_frames // 2, gif.n_frames - 1):
         gif.seek(index)
@@ -121,6 +122,32 @@ def test_flow_frames_follow_the_daily_table(run_dir):
                       for bs in run["manifest"]["scenario"]["border_services"].values()
                       for s in bs["segments"].values()]
     assert np.allclose(data["people"][:, sorted(set(segment_places))].sum(axis=1), stranded.to_numpy())
+
+
+def test_out_elsewhere_puts_the_gif_next_to_it(tmp_path, run_dir):
+    before = sorted(p.name for p in run_dir.iterdir())
+    out = tmp_path / "class" / "week1.html"
+    assert write_report(run_dir, out=out, max_frames=3) == out
+    assert animation_path(out) == tmp_path / "class" / "week1.gif"
+    assert out.is_file() and animation_path(out).is_file()
+    assert sorted(p.name for p in run_dir.iterdir()) == before, "the run folder was written to"
+    assert not list(out.parent.glob(".*.tmp")), "a temporary file was left behind"
+
+
+def test_cli_report_prints_both_paths_and_refuses_a_non_html_out(tmp_path, run_dir):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    out = tmp_path / "r.html"
+    proc = subprocess.run([str(PYTHON), str(ROOT / "run.py"), "report", str(run_dir), "--out", str(out),
+                           "--frames", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Report written: {out}" in proc.stdout
+    assert f"Animation:      {tmp_path / 'r.gif'}" in proc.stdout
+    assert (tmp_path / "r.gif").is_file()
+    for bad in (tmp_path / "r.gif", tmp_path):
+        proc = subprocess.run([str(PYTHON), str(ROOT / "run.py"), "report", str(run_dir), "--out", str(bad)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "--out must name an .html file" in proc.stderr
 
 
 def test_missing_or_incomplete_run_folder_is_a_clear_error(tmp_path, run_dir):

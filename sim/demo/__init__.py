@@ -1,6 +1,7 @@
-"""The teaching demo: a Mesa SolaraViz app with levers, a map and live charts.
+"""The teaching demo: a Mesa SolaraViz app with levers, maps and live charts.
 
-Run it with ``python run.py demo [SCENARIO]``; :func:`sim.demo.app.serve` is the entry point.
-Only :mod:`sim.demo.levers` and :mod:`sim.demo.charts` are importable without the ``demo``
-extra (solara); :mod:`sim.demo.app` needs it.
+Run it with ``python run.py demo [SCENARIO]``; :func:`sim.demo.server.serve` is the entry
+point. :mod:`sim.demo.levers`, :mod:`sim.demo.state`, :mod:`sim.demo.svg`,
+:mod:`sim.demo.charts` and :mod:`sim.demo.server` import without the ``demo`` extra (the
+server loads solara and uvicorn only when it starts); :mod:`sim.demo.app` needs solara.
 """

@@ -1,116 +1,76 @@
-"""The teaching demo: a Mesa SolaraViz app of the corridor, served offline on 127.0.0.1.
+"""The teaching demo: a Mesa SolaraViz app of the corridor, served offline (see :mod:`sim.demo.server`).
 
 Each browser page (tab) gets its own Solara kernel, and :func:`Page` builds that page's own
-:class:`DemoModel` and :class:`DemoState` with ``use_memo``; no model lives at module level,
-so two tabs never share a model. Solara's front end is served from the ``solara-assets``
-package; :func:`go_offline` turns off Solara's telemetry and its server-side CDN fallback,
-so no request leaves the machine.
+:class:`~sim.demo.state.DemoModel` and :class:`~sim.demo.state.DemoState` with ``use_memo``;
+no model lives at module level, so two tabs never share a model.
 
-Run it with ``python run.py demo [SCENARIO] [--host H] [--port P]`` or :func:`serve`.
+The maps and charts are SVG drawn by :mod:`sim.demo.svg` (milliseconds a day, legible on a
+projector). Mesa's SolaraViz is used as it is, with three adjustments for a classroom
+(:func:`adapt_mesa`): its *Information* card shows the date and key figures instead of
+``Time: 10.0``, its grid puts the two maps and three charts on one 1280×720 screen, and the
+page's CSS hides the single-page tab bar (``PAGE 0``) and the *Use Threads* switch, and keeps
+Step / Play / Reset in view while the levers scroll.
 """
 
 from __future__ import annotations
 
-import io
-import ipaddress
-import logging
-import os
-import socket
-from pathlib import Path
-
 import markdown
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization import solara_viz as mesa_viz
 from mesa.visualization.utils import update_counter
 
-from sim.demo import charts
-from sim.demo.levers import GROUP_HELP, Lever, apply_live, build_levers, overrides_for
-from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.model import CorridorModel
+from sim.demo import charts, svg
+from sim.demo.levers import GROUP_HELP, GROUP_SHORT, Lever
+from sim.demo.server import go_offline, scenario_path
+from sim.demo.state import DemoModel, DemoState
 
-ENV_SCENARIO = "CORRIDOR_DEMO_SCENARIO"
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "classroom.yaml"
-APP_NAME = "sim.demo.app:Page"
-log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- offline guard
-class _NoNetwork:
-    """Stands in for ``requests`` in Solara's CDN helper: never fetches, always fails."""
-
-    @staticmethod
-    def get(url, *args, **kwargs):
-        log.warning("offline demo: refused to fetch %s (asset missing from solara-assets?)", url)
-        raise RuntimeError(f"offline demo: refused to fetch {url}")
-
-
-def go_offline() -> None:
-    """Keep Solara from contacting anything but this machine.
-
-    Turns off Solara's telemetry (mixpanel) and makes its CDN proxy serve only the files
-    that the ``solara-assets`` package installed, instead of fetching missing ones.
-    """
-    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    import solara.server.cdn_helper as cdn_helper
-    import solara.server.settings as server_settings
-
-    server_settings.telemetry.mixpanel_enable = False
-    cdn_helper.requests = _NoNetwork()
-
+__all__ = ["COMPONENTS", "DemoModel", "DemoState", "Page", "adapt_mesa"]
 
 go_offline()
 
+MESA_COLUMN = ".v-navigation-drawer__content > div > .v-sheet:first-child"
+CSS = f"""
+.v-navigation-drawer__content > div {{ height: auto !important; min-height: 100%; }}
+{MESA_COLUMN} {{ position: sticky; top: 0; z-index: 5; background: white; padding-bottom: 2px;
+  box-shadow: 0 3px 4px -3px rgba(0,0,0,.35); }}
+{MESA_COLUMN} > .v-card:nth-child(1) {{ order: -2; }}
+{MESA_COLUMN} > .v-card:nth-child(3) {{ order: -1; }}
+{MESA_COLUMN} > .v-card:nth-child(2) {{ display: none !important; }}
+{MESA_COLUMN} > .v-card:nth-child(1) .v-input--checkbox {{ display: none !important; }}
+.v-navigation-drawer .v-card {{ margin: 4px 8px !important; }}
+.v-navigation-drawer .v-card__title {{ font-size: 1.05rem; padding: 4px 12px 0 12px; }}
+.v-navigation-drawer .v-card__text {{ padding: 2px 12px 6px 12px; }}
+.v-content .v-tabs {{ display: none !important; }}
+.v-content .vue-grid-item {{ overflow: hidden; background: white; }}
+.corridor-chart {{ width: 100%; height: 100%; overflow: hidden; }}
+.corridor-status {{ font-size: 15px; line-height: 1.35; color: #222; }}
+.corridor-date {{ font-size: 17px; font-weight: 700; }}
+.corridor-status td {{ padding: 0 10px 0 0; vertical-align: top; }}
+.corridor-status .num {{ font-weight: 700; }}
+.corridor-per-step {{ font-size: 13px; color: #555; }}
+.corridor-note {{ font-size: 12.5px; color: #8a4b00; margin: -4px 0 6px 0; line-height: 1.25; }}
+.corridor-help {{ font-size: 13.5px; line-height: 1.35; color: #333; }}
+.corridor-help p {{ margin-bottom: 6px; }}
+"""
 
-# --------------------------------------------------------------------------- model
-class DemoState:
-    """One browser page's scenario, lever values and current model.
-
-    Args:
-        scenario_path: The scenario file the page starts from.
-
-    """
-
-    def __init__(self, scenario_path: str | Path) -> None:
-        self.path = Path(scenario_path)
-        self.base = load_scenario(self.path)
-        self.levers: list[Lever] = build_levers(self.base)
-        self.values = {lv.name: lv.default for lv in self.levers}
-        self.model: DemoModel | None = None
-
-    def scenario(self):
-        """Return the scenario with every moved lever applied (what Reset builds)."""
-        overrides = overrides_for(self.levers, self.values)
-        return load_scenario(self.path, overrides=overrides) if overrides else self.base
-
-    def set_lever(self, lever: Lever, value) -> None:
-        """Remember a lever's value and apply it to the running model from today on."""
-        self.values[lever.name] = value
-        if self.model is not None:
-            apply_live(self.model, lever.overrides(value), note=f"demo: {lever.label} = {value}")
-
-
-class DemoModel(CorridorModel):
-    """A :class:`~sim.model.CorridorModel` built from a page's :class:`DemoState`.
-
-    Mesa's Reset button calls ``DemoModel(state=..., scenario=<mesa Scenario>)``; Mesa's own
-    scenario object is ignored and the lever values held by ``state`` are used instead.
-
-    Args:
-        state: The page's state.
-        seed: Random seed; defaults to the scenario's own.
-        **kwargs: Ignored (Mesa passes its own ``scenario``).
-
-    """
-
-    def __init__(self, state: DemoState, seed: int | None = None, **kwargs) -> None:
-        super().__init__(state.scenario(), rng=seed)
-        state.model = self
+# Mesa's grid is 12 columns of 30-px rows (10-px gaps); (x, y, w, h) per component, in COMPONENTS
+# order: both maps and four charts fill one 1280×720 screen, the guide comes below.
+GRID = [(0, 0, 4, 7), (4, 0, 4, 7), (8, 0, 4, 7), (0, 7, 4, 7), (4, 7, 4, 7), (8, 7, 4, 7), (0, 14, 12, 10)]
+MAP_SIZE = {False: (270, 270), True: (270, 270)}
+CHART_SIZE = (270, 270)
 
 
-def scenario_path() -> Path:
-    """Return the scenario the server was started with (``$CORRIDOR_DEMO_SCENARIO``) or the classroom one."""
-    return Path(os.environ.get(ENV_SCENARIO) or DEFAULT_SCENARIO)
+def grid_layout(n: int) -> list[dict]:
+    """Mesa grid layout: both maps side by side, the three charts in one row below, the guide last."""
+    spec = GRID + [(0, 24 + 9 * k, 12, 9) for k in range(max(0, n - len(GRID)))]
+    return [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False} for i, (x, y, w, h) in enumerate(spec[:n])]
+
+
+def adapt_mesa() -> None:
+    """Give Mesa's SolaraViz the demo's grid layout and *Information* card (see the module doc)."""
+    mesa_viz.make_initial_grid_layout = grid_layout
+    mesa_viz.ShowSteps = StatusPanel
 
 
 # --------------------------------------------------------------------------- views
@@ -121,228 +81,208 @@ def _recent_edge_flows(model, days: int = 7):
     return flows[max(0, model.day - days + 1): model.day + 1].sum(axis=0).tolist()
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-def _figure_view(model, build, key: str):
-    """Show ``build()``'s figure as a PNG, redrawn only after a step or a new model.
-
-    Levers and sliders re-render the page; memoising on the step counter keeps those
-    re-renders cheap, so the browser's widget messages never queue up behind drawing.
-    """
+def _svg_view(model, build, key: str, label: str):
+    """Show ``build()``'s SVG, rebuilt only after a step or a new model (not when a lever moves)."""
     counter = update_counter.value
-    png = solara.use_memo(lambda: _png(build()), [counter, id(model), model.day, key])
-    return solara.Image(png, format="png")
+    markup = solara.use_memo(build, [counter, id(model), model.day, key])
+    return solara.HTML(tag="div", unsafe_innerHTML=markup, classes=["corridor-chart", f"corridor-{key}"],
+                       attributes={"title": label})
 
 
 def _map(model, zoom: bool):
-    def build():
+    def make():
         places = charts.places_from_scenario(model.config.places)
-        box = charts.zoom_box(places) if zoom else None
-        title = "Border zone" if zoom else "Corridor"
-        kinds = ("minsk", "border_segment") if zoom else ("minsk", "origin", "air_hub", "destination")
-        return charts.map_figure(places, model.edges, model.people_by_place(), _recent_edge_flows(model), box=box,
-                                 title=f"{title}: people now, flows over the last 7 days", named_kinds=kinds)
+        if zoom:
+            box = charts.zoom_box(places, kinds=("minsk", "staging", "border_segment"), margin=0.3)
+            return svg.NetworkMap(places, model.edges, box=box, title="Border zone", width=MAP_SIZE[zoom][0],
+                                  height=MAP_SIZE[zoom][1], always_named=["minsk"], labels=5,
+                                  legend=("minsk", "staging", "eu_transit", *model.countries))
+        named = ["minsk", *model.origin_ids, "istanbul", "berlin"]
+        return svg.NetworkMap(places, model.edges, title="Corridor", width=MAP_SIZE[zoom][0],
+                              height=MAP_SIZE[zoom][1], always_named=named, labels=3,
+                              legend=("origin", "air_hub", "minsk", "eu_transit", "destination"))
 
-    return _figure_view(model, build, f"map-{zoom}")
+    network = solara.use_memo(make, [id(model), zoom])
+    return _svg_view(model, lambda: network.svg(model.people_by_place(), _recent_edge_flows(model)),
+                     "border-map" if zoom else "corridor-map", network.title)
 
 
 def CorridorMap(model):
-    """Whole network on lon/lat: marker area ∝ people at each place."""
+    """Whole network on lon/lat: marker area ∝ people at each place, line width ∝ people moving."""
     return _map(model, zoom=False)
 
 
 def BorderMap(model):
-    """Zoom on Belarus and its western borders."""
+    """Zoom on Belarus and its western borders; border segments in their country's colour."""
     return _map(model, zoom=True)
-
-
-def _series_chart(model, panels_of):
-    return _figure_view(model, lambda: charts.series_figure(panels_of(), model.config.start, model.n_days),
-                        panels_of.__name__)
 
 
 def _by_country(model, metric: str, cumulative: bool = False) -> dict:
     out = {}
     for country in model.countries:
-        values = model.recorder.series(metric, country) if model.day >= 0 else []
+        values = model.recorder.series(metric, country)[: model.day + 1] if model.day >= 0 else []
         out[country] = values.cumsum() if cumulative and len(values) else values
     return out
 
 
+def _chart(model, key: str, panels_of):
+    return _svg_view(model, lambda: svg.line_chart(panels_of(), model.config.start, model.n_days,
+                                                   width=CHART_SIZE[0], height=CHART_SIZE[1]), key, key)
+
+
 def PressureChart(model):
     """Border pressure: detected crossing attempts per day and country."""
-
-    def pressure():
-        return [("Border pressure: attempts per day", _by_country(model, "attempts"))]
-
-    return _series_chart(model, pressure)
+    return _chart(model, "pressure", lambda: [("Attempts per day", _by_country(model, "attempts"))])
 
 
 def StrandedChart(model):
     """People stranded at the border (waiting or trying to cross) per country."""
-
-    def stranded():
-        return [("People stranded at the border", _by_country(model, "at_border"))]
-
-    return _series_chart(model, stranded)
+    return _chart(model, "stranded", lambda: [("People at the border", _by_country(model, "at_border"))])
 
 
-def OutcomesChart(model):
-    """Cumulative deaths per border country and onward arrivals per destination country."""
+def DeathsChart(model):
+    """Cumulative deaths at each border."""
+    return _chart(model, "deaths", lambda: [("Deaths so far", _by_country(model, "deaths", cumulative=True))])
 
-    def outcomes():
-        onward = {}
+
+def OnwardChart(model):
+    """Cumulative onward arrivals per destination country."""
+
+    def panels():
+        out = {}
         if model.day >= 0:
             for country in dict.fromkeys(model.config.places[d].country for d in model.destination_ids):
-                onward[country] = model.recorder.series("onward_arrivals", country).cumsum()
-        return [("Deaths (cumulative)", _by_country(model, "deaths", cumulative=True)),
-                ("Onward arrivals (cumulative)", onward)]
+                out[country] = model.recorder.series("onward_arrivals", country)[: model.day + 1].cumsum()
+        return [("Arrived at destination so far", out)]
 
-    return _series_chart(model, outcomes)
+    return _chart(model, "onward", panels)
 
 
-def rich_text(text: str, size: str = "1em"):
+def rich_text(text: str, classes: tuple[str, ...] = ("corridor-help",)):
     """Markdown rendered on the server (``solara.Markdown`` would load KaTeX from a CDN)."""
-    html = markdown.markdown(text)
-    return solara.HTML(tag="div", unsafe_innerHTML=html, style={"font-size": size})
+    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text), classes=list(classes))
+
+
+GUIDE = (
+    "### How to use this demo\n\n"
+    "**Step** moves on by *Render Interval* days (1 by default; it is Mesa's name for days per Step). "
+    "**▶** plays day after day and **❚❚** pauses; *Play Interval* is the pause between days in "
+    "milliseconds. **Reset** starts again from the first day with the levers and the *Random seed* as "
+    "they are now. **Restore defaults** (top of the levers) puts every lever and the seed back to the "
+    "scenario's values; click Reset after it to run the scenario as written. *Information* shows the "
+    "date and the key figures of the last simulated day.\n\n"
+    "A lever moved during a run acts **from the current day on**. It also wins over the scenario's "
+    "later dated changes of the same setting (the lever says so under its slider); the scenario's other "
+    "dated events still happen. Each browser tab has its own simulation.\n\n")
 
 
 def LeverGuide(model):
-    """Explain what each lever does."""
-    text = "\n\n".join(GROUP_HELP.values())
-    return rich_text(
-        "### The levers\n\n" + text + "\n\nA lever moved during a run acts **from the current day on**, "
-        "like a dated event; **Reset** starts again from the first day with every lever as set now. "
-        "Dated events of the scenario still happen and can overrule a lever (for example a route "
-        "that the scenario closes on its date).")
+    """Explain the controls and what each lever does."""
+    return rich_text(GUIDE + "### The levers\n\n" + "\n\n".join(GROUP_HELP.values()))
 
 
 @solara.component
-def DateInfo(model_ref: solara.Reactive):
-    """Show the simulated date (updates on every step and on Reset)."""
+def StatusPanel(model):
+    """The date and the key figures of the last simulated day (Mesa's *Information* card)."""
     update_counter.get()
-    model = model_ref.value
+    days = getattr(getattr(model, "demo_state", None), "days_per_step", None)
+    per_step = int(days.value) if days is not None else 1
+    step_html = f"<div class='corridor-per-step'>Each Step: {per_step} day{'s' if per_step != 1 else ''}</div>"
     if model.day < 0:
-        text = f"Date: not started (first day {model.config.start.isoformat()})"
+        html = (f"<div class='corridor-date'>Date: not started (first day {model.config.start.isoformat()})</div>"
+                f"<div>Press <b>Step</b> or <b>▶</b>.</div>{step_html}")
     else:
-        text = f"Date: {model.date.isoformat()} (day {model.day + 1} of {model.n_days})"
-    solara.Text(text, classes=["corridor-date"])
+        rec, day = model.recorder, model.day
+        attempts = " · ".join(
+            f"<span style='color:{charts.country_colour(c)}'>{c}</span> {int(rec.series('attempts', c)[day]):,}"
+            for c in model.countries)
+        rows = [("At the border now", f"{int(rec.series('at_border')[day]):,}"),
+                ("Attempts today", attempts),
+                ("Gave up at the border", f"{int(rec.series('returned_minsk')[: day + 1].sum()):,}"),
+                ("Deaths so far", f"{int(rec.series('deaths')[: day + 1].sum()):,}"),
+                ("Arrived at destination", f"{int(rec.series('onward_arrivals')[: day + 1].sum()):,}")]
+        table = "".join(f"<tr><td>{k}</td><td class='num'>{v}</td></tr>" for k, v in rows)
+        html = (f"<div class='corridor-date'>Date: {model.date.isoformat()} (day {day + 1} of {model.n_days})</div>"
+                f"<table>{table}</table>{step_html}")
+    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["corridor-status"])
 
 
 @solara.component
 def LeverPanel(state: DemoState):
-    """Sliders and switches for every lever, grouped, with a one-line explanation per group."""
+    """Sliders and switches for every lever, grouped, with one line of help per group, and the seed."""
     values, set_values = solara.use_state(dict(state.values))
+    seed, set_seed = solara.use_state(state.seed)
 
     def change(lever: Lever, value) -> None:
         state.set_lever(lever, value)
         set_values({**state.values})
 
+    def restore() -> None:
+        state.restore_defaults()
+        set_values({**state.values})
+        set_seed(state.seed)
+
+    def change_seed(value: int) -> None:
+        state.seed = int(value)
+        set_seed(state.seed)
+
+    moved = sum(state.is_moved(lv) for lv in state.levers) + (state.seed != state.base.seed)
+    solara.Button(f"Restore defaults ({moved} changed)", on_click=restore, disabled=not moved, small=True,
+                  outlined=True, classes=["corridor-restore"])
+    solara.SliderInt(f"Random seed (used on Reset): {seed}", value=seed, min=0, max=99, on_value=change_seed)
     groups: dict[str, list[Lever]] = {}
     for lever in state.levers:
         groups.setdefault(lever.group, []).append(lever)
     for group, levers in groups.items():
-        with solara.Card(group, margin=0):
-            rich_text(GROUP_HELP[group], size="0.8em")
-            for lever in levers:
-                def on_value(v, lever=lever):
-                    change(lever, v)
-
-                if lever.kind == "bool":
-                    solara.Checkbox(label=lever.label, value=bool(values[lever.name]), on_value=on_value)
-                elif lever.kind == "int":
-                    solara.SliderInt(f"{lever.label}: {int(values[lever.name])}", value=int(values[lever.name]),
-                                     min=int(lever.min), max=int(lever.max), step=int(lever.step),
-                                     on_value=on_value)
-                else:
-                    solara.SliderFloat(f"{lever.label}: {float(values[lever.name]):g}",
-                                       value=float(values[lever.name]), min=lever.min, max=lever.max,
-                                       step=lever.step, on_value=on_value)
+        rich_text(f"**{group}:** {GROUP_SHORT[group]}")
+        for lever in levers:
+            _lever_control(lever, values[lever.name], change)
+            note = state.note(lever)
+            if note:
+                solara.HTML(tag="div", unsafe_innerHTML=note, classes=["corridor-note"])
 
 
-COMPONENTS = [CorridorMap, BorderMap, PressureChart, StrandedChart, OutcomesChart, LeverGuide]
+def _lever_control(lever: Lever, value, change) -> None:
+    def on_value(v, lever=lever):
+        change(lever, v)
+
+    if lever.kind == "bool":
+        solara.Checkbox(label=lever.label, value=bool(value), on_value=on_value)
+    elif lever.kind == "int":
+        solara.SliderInt(f"{lever.label}: {int(value)}", value=int(value), min=int(lever.min), max=int(lever.max),
+                         step=int(lever.step), on_value=on_value)
+    else:
+        solara.SliderFloat(f"{lever.label}: {float(value):g}", value=float(value), min=lever.min, max=lever.max,
+                           step=lever.step, on_value=on_value)
+
+
+COMPONENTS = [CorridorMap, BorderMap, PressureChart, StrandedChart, DeathsChart, OnwardChart, LeverGuide]
 
 
 @solara.component
 def Page():
     """One browser page: its own state and model, Mesa's controls, the levers and the charts."""
+    adapt_mesa()
     state = solara.use_memo(lambda: DemoState(scenario_path()), [])
     initial = solara.use_memo(lambda: DemoModel(state=state), [])
     model = solara.use_reactive(initial)
+    state.days_per_step = solara.use_reactive(1)  # Mesa's "Render Interval", shown in the Information card
     solara.Title(f"Corridor demo: {state.base.name}")
-    seed = {"type": "SliderInt", "value": state.base.seed, "min": 0, "max": 99, "step": 1,
-            "label": "Random seed (used on Reset)"}
-    SolaraViz(model, components=COMPONENTS, model_params={"state": state, "seed": seed},
-              name=f"Corridor — {state.base.name}", play_interval=150)
-    _SidebarExtras(state, model)
+    solara.Style(CSS)
+    SolaraViz(model, components=COMPONENTS, model_params={"state": state}, render_interval=state.days_per_step,
+              name=f"Corridor — {state.base.name}", play_interval=100)
+    _SidebarExtras(state)
 
 
 @solara.component
-def _SidebarExtras(state: DemoState, model_ref: solara.Reactive):
+def _SidebarExtras(state: DemoState):
     # Solara orders sidebar content by component depth; one level below SolaraViz's own
-    # sidebar call puts the date and levers after Mesa's Step/Play/Reset controls.
-    _SidebarInner(state, model_ref)
+    # sidebar call puts the levers after Mesa's Step/Play/Reset controls.
+    _SidebarInner(state)
 
 
 @solara.component
-def _SidebarInner(state: DemoState, model_ref: solara.Reactive):
+def _SidebarInner(state: DemoState):
     with solara.Sidebar():
-        with solara.Card("Today", margin=0):
-            DateInfo(model_ref)
         with solara.Card("Levers", margin=0):
             LeverPanel(state)
-
-
-# --------------------------------------------------------------------------- server
-def _check_port(host: str, port: int) -> int:
-    """Return ``port`` (a free one if 0) after checking it can be bound on ``host``."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise ScenarioError(
-                f"cannot listen on {host}:{port} ({exc.strerror}).", file="--host/--port",
-                hint="choose another port with --port (0 picks a free one), or check --host.") from None
-        return sock.getsockname()[1]
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def serve(scenario_path: str | Path | None = None, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Start the demo server and block until it is stopped (Ctrl+C).
-
-    Args:
-        scenario_path: Scenario file; defaults to ``scenarios/classroom.yaml``.
-        host: Address to listen on. Keep the default 127.0.0.1 unless you mean to let other
-            machines connect.
-        port: Port to listen on; 0 picks a free one.
-
-    Raises:
-        ScenarioError: The scenario is invalid or the address cannot be used (exit code 2).
-
-    """
-    path = Path(scenario_path) if scenario_path else DEFAULT_SCENARIO
-    load_scenario(path)  # fail early, with the loader's message, before the server starts
-    port = _check_port(host, int(port))
-    os.environ[ENV_SCENARIO] = str(path.resolve())
-    go_offline()
-    import solara.__main__ as solara_main
-
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Corridor demo ({path}) at http://{shown}:{port}/ — press Ctrl+C to stop.", flush=True)
-    if not _is_loopback(host):
-        print(f"Note: listening on {host}, so other machines can reach this demo.", flush=True)
-    solara_main.cli(["run", APP_NAME, "--host", host, "--port", str(port), "--production", "--no-open",
-                      "--no-check-version", "--log-level", "warning"], standalone_mode=False)
-

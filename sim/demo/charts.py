@@ -15,13 +15,13 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 KIND_STYLE = {
-    "origin": ("#d95f02", "o"),
+    "origin": ("#e6ab02", "o"),
     "air_hub": ("#7570b3", "s"),
     "minsk": ("#e7298a", "*"),
-    "staging": ("#a6761d", "^"),
+    "staging": ("#8c6d31", "^"),
     "border_segment": ("#1b9e77", "D"),
     "eu_transit": ("#66a61e", "v"),
-    "destination": ("#1f78b4", "P"),
+    "destination": ("#555555", "P"),
 }
 MODE_STYLE = {
     "flight": ("#9e9ac8", (0, (4, 3))),
@@ -29,13 +29,15 @@ MODE_STYLE = {
     "forest": ("#31a354", (0, (1, 2))),
     "onward": ("#6baed6", "-"),
 }
-COUNTRY_COLOURS = {"PL": "#dc143c", "LT": "#c8a400", "LV": "#7b1e3a", "BY": "#2ca02c", "DE": "#222222"}
+# Okabe–Ito colours: distinguishable with colour-blindness and on a washed-out projector.
+COUNTRY_COLOURS = {"PL": "#d55e00", "LT": "#0072b2", "LV": "#cc79a7", "BY": "#009e73", "DE": "#222222",
+                   "FR": "#56b4e9", "NL": "#e69f00"}
 ZOOM_KINDS = ("minsk", "staging", "border_segment", "eu_transit")
 
 
 def country_colour(country: str, index: int = 0) -> str:
     """Return a stable colour for a country code."""
-    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
+    palette = ["#009e73", "#f0e442", "#56b4e9", "#e69f00", "#8c564b", "#17becf"]
     return COUNTRY_COLOURS.get(country, palette[index % len(palette)])
 
 
@@ -73,7 +75,7 @@ def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, marg
 
 def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people: Mapping[str, float],
                  edge_people: Sequence[float] | None = None, box=None, labels: int = 6,
-                 named_kinds: Sequence[str] = ("minsk",)) -> None:
+                 named_kinds: Sequence[str] = ("minsk",), fontsize: float = 9) -> None:
     """Draw places (marker area ∝ people there) and links (width ∝ recent flow) on lon/lat axes.
 
     Args:
@@ -84,7 +86,8 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         edge_people: People moving along each edge recently (same order as ``edges``), or None.
         box: ``(lon_min, lon_max, lat_min, lat_max)`` to zoom to, or None for every place.
         labels: How many of the fullest places to name.
-        named_kinds: Kinds of place always named.
+        named_kinds: Kinds of place named too (when there is room).
+        fontsize: Size of place names and tick labels in points.
 
     """
     inside = {pid for pid, p in places.items()
@@ -109,24 +112,51 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
         if not ids:
             continue
         sizes = [12 + 600 * np.sqrt(float(people.get(pid, 0)) / top) for pid in ids]
+        if kind == "border_segment":  # border segments in their country's colour, as in the charts
+            colour = [country_colour(places[p].get("country", "")) for p in ids]
         ax.scatter([places[p]["lon"] for p in ids], [places[p]["lat"] for p in ids], s=sizes, c=colour,
                    marker=marker, edgecolors="black", linewidths=0.4, alpha=0.85, zorder=3,
                    label=kind.replace("_", " "))
-    named = [p for p in sorted(inside, key=lambda p: -float(people.get(p, 0)))[:labels] if people.get(p, 0)]
-    named += [p for p in inside if places[p]["kind"] in named_kinds and p not in named]
-    for pid in named:
-        p = places[pid]
-        count = int(people.get(pid, 0))
-        text = f"{p['name']} {count:,}" if count else p["name"]
-        ax.annotate(text, (p["lon"], p["lat"]), xytext=(4, 4), textcoords="offset points", fontsize=7,
-                    zorder=4)
     if box is not None:
         ax.set_xlim(box[0], box[1])
         ax.set_ylim(box[2], box[3])
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel("longitude", fontsize=fontsize)
+    ax.set_ylabel("latitude", fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize - 1)
     ax.set_aspect(1.0 / np.cos(np.radians(np.mean(ax.get_ylim()))), adjustable="box")
     ax.grid(True, linewidth=0.3, alpha=0.5)
+    fullest = [p for p in sorted(inside, key=lambda p: -float(people.get(p, 0)))[:labels] if people.get(p, 0)]
+    named = list(dict.fromkeys([*fullest, *(p for p in inside if places[p]["kind"] in named_kinds)]))
+    _label_places(ax, places, named, people, fontsize)
+
+
+def _label_places(ax, places, named, people, fontsize: float) -> None:
+    """Name places (with people now), skipping any name that would overlap one already placed."""
+    ax.autoscale_view()
+    ax.apply_aspect()  # the final position of the axes, so that pixel boxes are right
+    scale = ax.get_figure().dpi / 72
+    h, char = fontsize * scale * 1.15, fontsize * scale * 0.68  # bold type
+    frame = ax.bbox.extents
+    taken: list[tuple[float, float, float, float]] = []
+    for pid in named:
+        p = places[pid]
+        count = int(people.get(pid, 0))
+        text = p["name"].split(" (")[0] + (f" {count:,}" if count else "")
+        x, y = ax.transData.transform((p["lon"], p["lat"]))
+        w = len(text) * char
+        for dx, dy, ha, va in ((5, 5, "left", "bottom"), (-5, 5, "right", "bottom"),
+                               (5, -5, "left", "top"), (-5, -5, "right", "top")):
+            x0 = x + dx if ha == "left" else x + dx - w
+            y0 = y + dy if va == "bottom" else y + dy - h
+            box = (x0, y0, x0 + w, y0 + h)
+            outside = box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
+            if outside or any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3] for t in taken):
+                continue
+            taken.append(box)
+            ax.annotate(text, (p["lon"], p["lat"]), xytext=(dx / scale, dy / scale), textcoords="offset points",
+                        ha=ha, va=va, fontsize=fontsize, fontweight="bold", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+            break
 
 
 def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8),

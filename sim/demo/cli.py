@@ -3,7 +3,7 @@
 Usage::
 
     run.py demo [SCENARIO] [--host 127.0.0.1] [--port 8765]
-    run.py report RUN_DIR [--out FILE.html] [--fps 8]
+    run.py report RUN_DIR [--out FILE.html] [--fps 8] [--frames 60]
 
 This module imports nothing heavy: solara is loaded only when ``demo`` runs, so every
 other command works without the ``demo`` extra.
@@ -40,7 +40,7 @@ def cmd_demo(args) -> int:
         import solara  # noqa: F401
     except ModuleNotFoundError:
         raise ScenarioError("the demo needs solara, which is not installed.", hint=DEMO_EXTRA_HINT) from None
-    from sim.demo.app import serve
+    from sim.demo.server import serve
 
     try:
         serve(args.scenario, host=args.host, port=args.port)
@@ -52,20 +52,26 @@ def cmd_demo(args) -> int:
 def add_report_parser(sub) -> argparse.ArgumentParser:
     """Add ``report``: one self-contained HTML file from a run folder."""
     p = sub.add_parser("report", help="write a self-contained HTML report (with an animated map) of a run folder",
-                       description="Write RUN_DIR/report.html (and RUN_DIR/flow_animation.gif) from the files that "
-                                   "'run.py run' wrote into RUN_DIR.")
+                       description="Write RUN_DIR/report.html (or --out FILE.html) from the files that "
+                                   "'run.py run' wrote into RUN_DIR, and the animated map next to it "
+                                   "(report.gif, or FILE.gif).")
     p.add_argument("run_dir", help="a run folder (with manifest.json, daily.csv, summary.csv, flows.csv)")
-    p.add_argument("--out", default=None, help="HTML file to write (default RUN_DIR/report.html)")
+    p.add_argument("--out", default=None,
+                   help="HTML file to write (default RUN_DIR/report.html); the GIF goes next to it")
     p.add_argument("--fps", type=int, default=8, help="frames per second of the animation (default 8)")
+    p.add_argument("--frames", type=int, default=60, help="most frames in the animation (default 60)")
     return p
 
 
 def cmd_report(args) -> int:
     """Write the report and print its path."""
-    from sim.report import write_report
+    from sim.report import animation_path, write_report
 
     if not 1 <= args.fps <= 60:
         raise ScenarioError(f"--fps {args.fps} is not between 1 and 60.", file="--fps")
-    path = write_report(args.run_dir, out=args.out, fps=args.fps)
+    if not 1 <= args.frames <= 1000:
+        raise ScenarioError(f"--frames {args.frames} is not between 1 and 1000.", file="--frames")
+    path = write_report(args.run_dir, out=args.out, fps=args.fps, max_frames=args.frames)
     print(f"Report written: {path}")
+    print(f"Animation:      {animation_path(path)}")
     return 0

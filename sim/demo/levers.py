@@ -49,6 +49,17 @@ GROUP_HELP = {
     ),
 }
 
+GROUP_SHORT = {
+    "Flights": "per week on each route into Minsk. Closing one route pushes demand onto the other routes "
+               "that serve the same origins.",
+    "Belarus": "the share of people leaving Minsk whom Belarusian services drive to the border.",
+    "Turn-backs": "the share of the people each country catches who are pushed back to Belarus (they try again).",
+    "Guards": "on every segment of each border, × the scenario's number.",
+    "Barriers": "kilometres of barrier along each border.",
+    "Season": f"every month as cold as a hard winter ({WINTER_C:.0f} °C).",
+}
+"""One line per group for the lever panel (:data:`GROUP_HELP` has the longer explanation)."""
+
 
 @dataclass(frozen=True)
 class Lever:
@@ -235,7 +246,9 @@ def apply_live(model, overrides: dict[str, Any], note: str = "demo lever") -> No
     if not overrides:
         return
     from sim import schema
+    from sim.model import CorridorModel
 
-    model.apply_event(schema.Event(date=model.date, set=overrides, note=note))
+    # the base class's apply_event: a lever's own change is never filtered (see sim.demo.state)
+    CorridorModel.apply_event(model, schema.Event(date=model.date, set=overrides, note=note))
     if "monthly_temperature_c" in overrides and hasattr(model, "temperature"):
         model.temperature = daily_temperature(model.config, len(model.temperature))
