@@ -249,7 +249,6 @@ class CorridorModel(mesa.Model):
         self.recorder.day = self.day
         self.build_barriers()
         rules.arrive_at_origins(self)
-        self.population.refresh()
         rules.wait_at_origin(self)
         for carrier in self.carriers.values():
             carrier.fly_today()
@@ -257,6 +256,7 @@ class CorridorModel(mesa.Model):
             carrier.sell_seats()
         for carrier in self.carriers.values():
             carrier.fly_repatriation()
+        self.population.refresh()  # after the flights: from here on nobody leaves the origin today
         rules.travel_arrivals(self)
         rules.minsk_day(self)
         for actor in self.state_actors.values():
@@ -274,7 +274,7 @@ class CorridorModel(mesa.Model):
     def _record_stocks(self) -> None:
         pop, rec = self.population, self.recorder
         rec.set_states(pop.people_by_state())
-        rows = pop.live_rows()
+        rows = pop.travelling_rows()
         state, size = pop.state[rows], pop.size[rows]
         border = (state == S.AT_BORDER) | (state == S.ATTEMPTING)
         rec.set_stock("at_border", np.bincount(pop.segment[rows[border]], weights=size[border],

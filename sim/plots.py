@@ -6,7 +6,6 @@ canvas (no pyplot, no global state) and are saved without timestamps: same input
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,12 +18,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from sim.errors import ScenarioError
-from sim.observed import components
+from sim.colours import country_colour
 from sim.schema import Scenario
 
 COUNTRY_NAMES = {"PL": "Poland", "LT": "Lithuania", "LV": "Latvia", "BY": "Belarus", "DE": "Germany"}
-COUNTRY_COLOURS = {"PL": "#dc143c", "LT": "#c8a400", "LV": "#7b1e3a"}
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f", "#bcbd22",
            "#aec7e8", "#ffbb78", "#98df8a"]
 KIND_STYLE = {  # colour, marker, base marker size
@@ -124,7 +121,7 @@ def border_pressure(daily: pd.DataFrame, border_services: Mapping, path: Path) -
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     countries = sorted(set(daily.loc[daily["metric"] == "reported", "country"]) | set(border_services))
     for i, c in enumerate(countries):
-        colour = COUNTRY_COLOURS.get(c, PALETTE[i % len(PALETTE)])
+        colour = country_colour(c, i)
         rules = (border_services.get(c) or {}).get("counts")
         rep = _series(daily, "reported", c)
         if rep.empty:  # no official series: fall back to the model's attempts
@@ -230,7 +227,7 @@ def _draw_network(ax, flows: pd.DataFrame, places: Mapping, border_services: Map
         if not segs:
             continue
         lons, lats = [p["lon"] for p in segs], [p["lat"] for p in segs]
-        colour = COUNTRY_COLOURS.get(c, PALETTE[i % len(PALETTE)])
+        colour = country_colour(c, i)
         ax.plot(lons, lats, color=colour, linewidth=2.5 if zoom else 1.5, linestyle="--", zorder=3)
         if zoom:  # label on the EU side of the line
             (dx, dy), name = BORDER_LABEL_OFFSET.get(c, (-0.8, 0.0)), COUNTRY_NAMES.get(c, c)
@@ -292,119 +289,6 @@ def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, pat
     return _save(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
                  rect=(0, 0, 0.83, 1))
 
-
-def observed_comparison(daily: pd.DataFrame, observed_csv, scenario=None) -> pd.DataFrame:
-    """Compute the simulated value for each observed row, counted the way that country counts it.
-
-    With ``scenario``, an observed metric is the sum of the raw simulated metrics its country's
-    counting rules name (:func:`sim.observed.components`: Lithuania's "turned back" is turned back
-    plus prevented, Latvia's "prevented" is prevented plus turned back), exactly as
-    ``corridor validate`` compares them; without, the simulated metric of the same name.
-    ``period_total`` rows get the sum over the period; ``cumulative`` rows the running total
-    from ``period_start`` to ``period_end``. Only simulated days inside the period count:
-    ``coverage`` is the simulated share of the period, and ``simulated`` is NaN when no day of
-    the period was simulated.
-
-    Args:
-        daily: The tidy daily table of a run.
-        observed_csv: Path to the observed CSV, or a DataFrame with its columns.
-        scenario: The run's :class:`~sim.schema.Scenario` (for the counting rules), or None.
-
-    Returns:
-        The observed rows with ``counted_as`` (the simulated metrics summed), ``simulated``,
-        ``period_days``, ``simulated_days``, ``coverage`` and ``ratio`` (simulated / observed) added.
-
-    """
-    obs = observed_csv.copy() if isinstance(observed_csv, pd.DataFrame) else pd.read_csv(observed_csv)
-    counted_as = [_counted_as(scenario, r.country, r.metric) for r in obs.itertuples(index=False)]
-    parts = [_counted_series(daily, r.country, comp).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
-             for r, comp in zip(obs.itertuples(index=False), counted_as)]
-    return obs.assign(counted_as=[" + ".join(c) for c in counted_as],
-                      simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
-                      simulated_days=[len(p) for p in parts],
-                      period_days=(pd.to_datetime(obs["period_end"]) - pd.to_datetime(obs["period_start"])).dt.days + 1,
-                      coverage=lambda d: d["simulated_days"] / d["period_days"],
-                      ratio=lambda d: d["simulated"] / d["value"].where(d["value"] != 0))
-
-
-def _counted_as(scenario, country: str, metric: str) -> tuple[str, ...]:
-    """The simulated metrics behind an observed figure (the figure's own name when they cannot be told)."""
-    if scenario is None:
-        return (metric,)
-    try:
-        return components(scenario, country, metric)
-    except ScenarioError:  # a country or metric the run does not have: nothing to draw for it
-        return (metric,)
-
-
-def _counted_series(daily: pd.DataFrame, country: str, metrics) -> pd.Series:
-    """Daily country totals of the sum of ``metrics`` (empty when the run has none of them)."""
-    series = [s for m in metrics if not (s := _series(daily, m, country)).empty]
-    if not series:
-        return pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
-    return functools.reduce(lambda a, b: a.add(b, fill_value=0), series)
-
-
-def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenario=None) -> Path | None:
-    """One panel per observed (country, metric) series: observed against simulated for the same periods.
-
-    Args:
-        daily: The tidy daily table of a run.
-        observed_csv: Path to the observed CSV (or a DataFrame, or None).
-        path: PNG to write.
-        scenario: The run's scenario, to count each figure the way its country counts it.
-
-    Returns:
-        The path written, or None when there is no observed file.
-
-    """
-    if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()) \
-            or (comp := observed_comparison(daily, observed_csv, scenario)).empty:
-        return None
-    groups = list(comp.groupby(["country", "metric"], sort=True))
-    ncols, nrows = min(2, len(groups)), math.ceil(len(groups) / 2)
-    fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.8))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    sim_start, sim_end = pd.Timestamp(daily["date"].min()), pd.Timestamp(daily["date"].max())
-    one_day, sim_colour = pd.Timedelta(days=1), "tab:orange"
-    for ax, ((country, metric), grp) in zip(axes, groups, strict=False):
-        cumulative = (grp["aggregation"] == "cumulative").all()
-        for row in grp.itertuples(index=False):
-            start, end = pd.Timestamp(row.period_start), pd.Timestamp(row.period_end)
-            if cumulative:  # points at the period end, on top of the simulated running total
-                ax.plot([end], [row.value], "o", color="black", markersize=7, zorder=4)
-                if not np.isnan(row.simulated):
-                    ax.plot([end], [row.simulated], "s", color=sim_colour, markersize=7, zorder=4)
-                continue
-            ax.plot([start, end + one_day], [row.value] * 2, color="black", linewidth=3, solid_capstyle="butt")
-            ax.plot([start + (end - start) / 2], [row.value], "o", color="black", markersize=5)
-            if not np.isnan(row.simulated):
-                ax.plot([max(start, sim_start), min(end, sim_end) + one_day], [row.simulated] * 2, color=sim_colour,
-                        linewidth=3, linestyle="-" if row.coverage >= 0.999 else ":", solid_capstyle="butt")
-        ylabel, kind = "people in the period", "totals per period"
-        if cumulative:
-            start = pd.Timestamp(grp["period_start"].min())
-            running = _counted_series(daily, country, grp["counted_as"].iloc[0].split(" + ")).loc[start:].cumsum()
-            ax.plot(running.index, running.values, color=sim_colour, linewidth=1.5, alpha=0.8)
-            ylabel, kind = f"people since {_fmt_date(start)}", "running total"
-        ax.set(ylabel=ylabel, ylim=(0, None))
-        counted = grp["counted_as"].iloc[0]
-        how = "" if counted == metric else f"; simulated: {counted.replace('_', ' ')}"
-        ax.set_title(f"{country} — {metric.replace('_', ' ')} ({kind}{how})", fontsize=10.5)
-        ax.axvspan(sim_start, sim_end + one_day, color="#f3f3f3", zorder=0)
-        _date_axis(ax, max_ticks=10)
-        ax.tick_params(axis="x", labelsize=8)
-    for ax in axes[len(groups):]:
-        ax.set_visible(False)
-    handles = [Line2D([], [], color="black", linewidth=3, marker="o", label="observed (official figure)"),
-               Line2D([], [], color=sim_colour, linewidth=3, marker="s", label="simulated, same period and metric"),
-               Line2D([], [], color=sim_colour, linewidth=3, linestyle=":", label="simulated, period partly simulated"),
-               Rectangle((0, 0), 1, 1, color="#f3f3f3", label="simulated time span")]
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9)
-    return _save(fig, path, "Observed vs simulated (PL counts attempts: one person may count several times)",
-                 rect=(0, 0.05, 1, 1))
-
-
 def draw_all(result, folder: Path) -> list[Path]:
     """Draw every plot of a run into ``folder``.
 
@@ -425,6 +309,8 @@ def draw_all(result, folder: Path) -> list[Path]:
              flow_map(result.flows, places, services, folder / "flow_map.png")]
     observed = result.scenario.observed_file if isinstance(result.scenario, Scenario) else scenario.get("observed")
     if observed and Path(observed).exists():
+        from sim.observed_plot import observed_vs_simulated
+
         paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png",
                                            result.scenario if isinstance(result.scenario, Scenario) else None))
     return [p for p in paths if p is not None]

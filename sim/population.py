@@ -36,6 +36,7 @@ class JourneyState(IntEnum):
 
 
 STATE_NAMES = [s.name.lower() for s in JourneyState]
+LAST_AT_ORIGIN = JourneyState.BOOKED  # states up to here are at the origin (no seat yet, or a seat booked)
 FIRST_FINAL = JourneyState.AT_DESTINATION  # states from here on are final: nobody leaves them
 TERMINAL = (
     JourneyState.AT_DESTINATION,
@@ -71,9 +72,10 @@ class Population:
 
     Final states (:data:`TERMINAL`) are absorbing: the rules never move a party out of one
     and never change its size. The population uses that to keep an index of the *live*
-    rows (not yet final), refreshed once a day by :meth:`refresh`, so that finding the
-    parties in a state scans the live rows only, not everyone who ever set out, and the
-    people in final states are counted once, when they reach them.
+    rows (not yet final), refreshed once a day by :meth:`refresh`, in two parts: parties
+    still at the origin (most of them, when demand exceeds seats) and parties on their way.
+    Finding the parties in a state scans only the part that can hold it, not everyone who
+    ever set out, and the people in final states are counted once, when they reach them.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -88,25 +90,52 @@ class Population:
 
     def invalidate(self) -> None:
         """Forget the live-row index (the next :meth:`refresh` rescans every row)."""
-        self._live = np.zeros(0, dtype=np.int64)  # rows not final at the last refresh
+        self._at_origin = np.zeros(0, dtype=np.int64)  # rows at the origin (prospective, booked) at the last refresh
+        self._travelling = np.zeros(0, dtype=np.int64)  # rows on their way, not final, at the last refresh
         self._seen = 0  # rows that existed at the last refresh
-        self._final_people = np.zeros(len(JourneyState), dtype=np.int64)  # people in final rows not in _live
+        self._final_people = np.zeros(len(JourneyState), dtype=np.int64)  # people in final rows left out
 
     def refresh(self) -> None:
-        """Drop the rows that reached a final state since the last refresh from the live index."""
-        rows = self.live_rows()
-        final = self.state[rows] >= FIRST_FINAL
-        done = rows[final]
-        if done.size:
-            self._final_people += np.bincount(self.state[done], weights=self.size[done],
+        """Re-sort the live rows: drop those now final, move those that left the origin to the travelling.
+
+        The model calls it once a day, after the flights: the only move out of the origin states
+        is landing in Minsk, so from then until the next refresh every party on its way is in
+        the travelling index (the test suite checks every state against a full scan each day).
+        """
+        origin = self._with_new(self._at_origin)
+        travelling = self._travelling
+        o_state, t_state = self.state[origin], self.state[travelling]
+        self._count_final(origin[o_state >= FIRST_FINAL])
+        self._count_final(travelling[t_state >= FIRST_FINAL])
+        left = origin[(o_state > LAST_AT_ORIGIN) & (o_state < FIRST_FINAL)]
+        back = travelling[t_state <= LAST_AT_ORIGIN]  # no rule does this; kept exact all the same
+        stay_origin, stay_travel = origin[o_state <= LAST_AT_ORIGIN], travelling[
+            (t_state > LAST_AT_ORIGIN) & (t_state < FIRST_FINAL)]
+        self._at_origin = np.sort(np.concatenate([stay_origin, back])) if back.size else stay_origin
+        self._travelling = np.sort(np.concatenate([stay_travel, left])) if left.size else stay_travel
+        self._seen = self.n
+
+    def _count_final(self, rows: np.ndarray) -> None:
+        if rows.size:
+            self._final_people += np.bincount(self.state[rows], weights=self.size[rows],
                                               minlength=len(JourneyState)).astype(np.int64)
-        self._live, self._seen = rows[~final], self.n
+
+    def _with_new(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` and every row added since the last refresh (in row order when ``rows`` is)."""
+        if self._seen == self.n:
+            return rows
+        return np.concatenate([rows, np.arange(self._seen, self.n)])
+
+    def travelling_rows(self) -> np.ndarray:
+        """Row indices, in row order, of every party on its way (neither at the origin nor final).
+
+        It may also hold some that just reached a final state or were added since the last refresh.
+        """
+        return self._with_new(self._travelling)
 
     def live_rows(self) -> np.ndarray:
-        """Row indices of every party not in a final state (and perhaps some that just reached one)."""
-        if self._seen == self.n:
-            return self._live
-        return np.concatenate([self._live, np.arange(self._seen, self.n)])
+        """Row indices, in row order, of every party not in a final state (and perhaps some that just are)."""
+        return np.sort(np.concatenate([self._at_origin, self._with_new(self._travelling)]))
 
     @property
     def capacity(self) -> int:
@@ -166,12 +195,15 @@ class Population:
         """Row indices of parties in ``state``, in row order."""
         if state >= FIRST_FINAL:
             return np.flatnonzero(self.state[: self.n] == state)
-        rows = self.live_rows()
+        rows = self._with_new(self._at_origin) if state <= LAST_AT_ORIGIN else self.travelling_rows()
         return rows[self.state[rows] == state]
 
     def in_states(self, *states: JourneyState) -> np.ndarray:
         """Row indices of parties in any of ``states`` (none of them final), in row order."""
-        rows = self.live_rows()
+        if all(LAST_AT_ORIGIN < s < FIRST_FINAL for s in states):
+            rows = self.travelling_rows()
+        else:
+            rows = self.live_rows()
         return rows[np.isin(self.state[rows], states)]
 
     def people(self, rows=None) -> int:
@@ -182,9 +214,10 @@ class Population:
 
     def people_by_state(self) -> np.ndarray:
         """People in each journey state, indexed by :class:`JourneyState`."""
-        rows = self.live_rows()
-        return self._final_people + np.bincount(self.state[rows], weights=self.size[rows],
-                                                minlength=len(JourneyState)).astype(np.int64)
+        out = self._final_people.copy()
+        for rows in (self._at_origin, self.travelling_rows()):
+            out += np.bincount(self.state[rows], weights=self.size[rows], minlength=len(JourneyState)).astype(np.int64)
+        return out
 
     def __len__(self) -> int:
         return self.n

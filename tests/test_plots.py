@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import plots
+from sim import observed_plot, plots
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ["border_pressure.png", "journey_states.png", "arrivals_by_route.png", "flow_map.png"]
@@ -75,7 +75,7 @@ def _by_hand(daily, country, metric, start, end):
 
 def test_observed_comparison_matches_hand_sums(result, tmp_path):
     daily = result.daily
-    comp = plots.observed_comparison(daily, _observed(tmp_path, result))
+    comp = observed_plot.observed_comparison(daily, _observed(tmp_path, result))
     assert len(comp) == 4
     pl_sep = _by_hand(daily, "PL", "attempts", "2021-09-01", "2021-09-30")
     assert pl_sep > 0
@@ -97,7 +97,7 @@ def test_observed_comparison_matches_hand_sums(result, tmp_path):
 def test_observed_comparison_counts_as_the_country_counts(result, tmp_path):
     """With the scenario, LT's "turned back" is turned back + prevented, as validation counts it."""
     daily = result.daily
-    comp = plots.observed_comparison(daily, _observed(tmp_path, result), result.scenario)
+    comp = observed_plot.observed_comparison(daily, _observed(tmp_path, result), result.scenario)
     assert comp.loc[1, "counted_as"] == "turned_back + prevented"
     both = sum(_by_hand(daily, "LT", m, "2021-08-15", "2021-10-15") for m in ("turned_back", "prevented"))
     assert _by_hand(daily, "LT", "prevented", "2021-08-15", "2021-10-15") > 0  # the rule makes a difference
@@ -107,10 +107,10 @@ def test_observed_comparison_counts_as_the_country_counts(result, tmp_path):
 
 
 def test_observed_plot(result, tmp_path):
-    path = plots.observed_vs_simulated(result.daily, _observed(tmp_path, result), tmp_path / "obs.png")
+    path = observed_plot.observed_vs_simulated(result.daily, _observed(tmp_path, result), tmp_path / "obs.png")
     _check_png(path)
-    assert plots.observed_vs_simulated(result.daily, None, tmp_path / "none.png") is None
-    assert plots.observed_vs_simulated(result.daily, tmp_path / "missing.csv", tmp_path / "none.png") is None
+    assert observed_plot.observed_vs_simulated(result.daily, None, tmp_path / "none.png") is None
+    assert observed_plot.observed_vs_simulated(result.daily, tmp_path / "missing.csv", tmp_path / "none.png") is None
 
 
 def test_draw_all_includes_observed_when_the_scenario_has_it(result, tmp_path):

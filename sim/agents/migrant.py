@@ -60,7 +60,7 @@ def wait_at_origin(model) -> None:
 def travel_arrivals(model) -> None:
     """Parties whose journey ends today arrive: at the border, back in Minsk, or at a destination."""
     pop, rec, day = model.population, model.recorder, model.day
-    live = pop.live_rows()
+    live = pop.travelling_rows()
     due = live[pop.next_day[live] == day]
     if due.size == 0:
         return

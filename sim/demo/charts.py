@@ -14,6 +14,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
+from sim.colours import COUNTRY_COLOURS, country_colour  # noqa: F401  (re-exported for the demo)
+
 KIND_STYLE = {
     "origin": ("#e6ab02", "o"),
     "air_hub": ("#7570b3", "s"),
@@ -29,16 +31,7 @@ MODE_STYLE = {
     "forest": ("#31a354", (0, (1, 2))),
     "onward": ("#6baed6", "-"),
 }
-# Okabe–Ito colours: distinguishable with colour-blindness and on a washed-out projector.
-COUNTRY_COLOURS = {"PL": "#d55e00", "LT": "#0072b2", "LV": "#cc79a7", "BY": "#009e73", "DE": "#222222",
-                   "FR": "#56b4e9", "NL": "#e69f00"}
 ZOOM_KINDS = ("minsk", "staging", "border_segment", "eu_transit")
-
-
-def country_colour(country: str, index: int = 0) -> str:
-    """Return a stable colour for a country code."""
-    palette = ["#009e73", "#f0e442", "#56b4e9", "#e69f00", "#8c564b", "#17becf"]
-    return COUNTRY_COLOURS.get(country, palette[index % len(palette)])
 
 
 def places_from_scenario(places: Mapping) -> dict[str, dict]:
