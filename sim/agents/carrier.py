@@ -46,25 +46,52 @@ def _due_bookings(model) -> np.ndarray:
 class SeatPool:
     """Today's travellers waiting for a seat, in the order they arrived, as the carriers sell to them.
 
-    Their origin, nationality, money and party size are read once a day; ``open`` marks who
-    has not yet been sold a seat (or refused a visa) today.
+    ``open`` marks who has not yet been sold a seat (or refused a visa) today. A day's seats
+    are far fewer than the people waiting, so a sale reads the pool a block at a time, from
+    the front, and stops as soon as the seats are gone (or a party does not fit).
     """
 
+    BLOCK = 2048
+
     def __init__(self, population, rows: np.ndarray) -> None:
+        self.population = population
         self.rows = rows
-        self.origin = population.origin[rows]
-        self.nationality = population.nationality[rows]
-        self.money = population.money[rows]
-        self.size = population.size[rows]
         self.open = np.ones(rows.size, dtype=bool)
+        self._blocks: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def _block(self, b: int) -> tuple[np.ndarray, ...]:
+        """Origin, nationality, money and size of the parties of block ``b`` (read once a day)."""
+        if b not in self._blocks:
+            pop, rows = self.population, self.rows[b * self.BLOCK:(b + 1) * self.BLOCK]
+            self._blocks[b] = (pop.origin[rows], pop.nationality[rows], pop.money[rows], pop.size[rows])
+        return self._blocks[b]
 
     def take(self, seats: int, serves: np.ndarray, refused: np.ndarray, min_money: float) -> np.ndarray:
-        """Rows of the first parties (in arrival order) that fit in ``seats``, may fly and can pay."""
-        ok = self.open & serves[self.origin] & (self.money >= min_money) & ~refused[self.nationality]
-        idx = np.flatnonzero(ok)
-        idx = idx[np.cumsum(self.size[idx]) <= seats]
-        self.open[idx] = False
-        return self.rows[idx]
+        """Rows of the first parties (in arrival order) that fit in ``seats``, may fly and can pay.
+
+        The longest prefix of eligible parties whose people fit: a party that does not fit
+        ends the sale for everyone after it (first come, first served).
+        """
+        taken, filled = [], 0
+        for b in range(-(-self.rows.size // self.BLOCK)):
+            origin, nationality, money, size = self._block(b)
+            start = b * self.BLOCK
+            ok = self.open[start:start + origin.size] & serves[origin] & (money >= min_money) & ~refused[nationality]
+            idx = np.flatnonzero(ok)
+            if idx.size == 0:
+                continue
+            cum = filled + np.cumsum(size[idx])
+            fit = int(np.searchsorted(cum, seats, side="right"))
+            taken.append(idx[:fit] + start)
+            if fit:
+                filled = int(cum[fit - 1])
+            if fit < idx.size:
+                break
+        if not taken:
+            return self.rows[:0]
+        take = np.concatenate(taken)
+        self.open[take] = False
+        return self.rows[take]
 
 
 class Carrier(mesa.Agent):
