@@ -1,7 +1,11 @@
 """Scale benchmark: belarus_2021 at demand and capacity ×1, ×10 and ×20 (about 1M people).
 
 Each case runs in a fresh process (so peak memory is its own) without plots and prints
-wall time, people simulated, person-days per second and peak resident memory.
+wall time (model and tidy table), people simulated, person-days per second and peak resident
+memory; then the whole command a user runs (`corridor run ... --no-plots`: load, validate,
+simulate, write the tables). The first line is a speed reference of the machine at that
+moment (a fixed pure-Python loop), because a shared or throttled machine can be a third
+slower from one minute to the next: compare figures taken beside the same reference.
 
     python benchmarks/bench_scale.py [--scales 1 10 20] [--repeat 3]
 """
@@ -10,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +58,8 @@ def main() -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 20])
     parser.add_argument("--repeat", type=int, default=3, help="runs per scale; the fastest is reported")
     args = parser.parse_args()
+    print(f"Python {platform.python_version()}, {platform.machine()}; reference loop (10M additions): "
+          f"{reference_loop():.2f} s (best of 3)")
     print(f"{'scale':>6} {'wall s':>8} {'people':>10} {'in Minsk':>9} {'rows':>9} {'active person-days/s':>21} "
           f"{'people×days/s':>14} {'peak MB':>8}")
     for scale in args.scales:
@@ -64,7 +73,32 @@ def main() -> int:
               f"{best['party_rows']:>9,} "
               f"{best['active_person_days'] / best['wall_s']:>21,.0f} "
               f"{best['people_x_days'] / best['wall_s']:>14,.0f} {max(r['peak_rss_mb'] for r in runs):>8.0f}")
+    print(f"whole command, corridor run {Path(args.scenario).name} --no-plots: {whole_command(args):.2f} s "
+          f"(best of {args.repeat}; Python start-up, imports, validation, simulation and tables)")
     return 0
+
+
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def whole_command(args) -> float:
+    """Best wall time of the CLI run without plots, in a fresh process each time."""
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(args.repeat):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "run.py", "run", args.scenario, "--no-plots", "--quiet",
+                            "--out", str(Path(tmp) / f"run{k}")], check=True, cwd=ROOT, capture_output=True)
+            best = min(best, time.perf_counter() - t0)
+    return best
 
 
 if __name__ == "__main__":
