@@ -20,15 +20,15 @@ from sim.model import CorridorModel
 from sim.schema import Scenario
 
 
-def scenario_hash(scenario: Scenario, seed: int | None = None) -> str:
-    """SHA-256 of the resolved scenario's canonical JSON (with ``seed`` in place of its own, if given).
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON, leaving out its ``seed``.
 
+    Runs of one scenario with different seeds share the hash (the seed is recorded beside it).
     Paths stay as written in the scenario (``observed`` is relative to the scenario file), so
     the same scenario gives the same hash wherever the project is checked out.
     """
     data = scenario.model_dump(by_alias=True, mode="json")
-    if seed is not None:
-        data["seed"] = seed
+    data.pop("seed", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -127,7 +127,7 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
     manifest = {
         "scenario_name": scenario.name,
         "scenario_file": source,
-        "scenario_hash": scenario_hash(scenario, seed),
+        "scenario_hash": scenario_hash(scenario),
         "seed": seed,
         "versions": {"corridor": __version__, "mesa": mesa.__version__, "python": platform.python_version()},
         "started": started.isoformat(timespec="seconds"),

@@ -150,12 +150,58 @@ def test_barrier_event_increases_prevented_after_its_date():
     data = tiny()
     data["border_services"]["PL"]["barrier_stop"] = 1.0
     data["border_services"]["PL"]["line_stop"] = 0.0
+    data["border_services"]["PL"]["inland_detection"] = 0.0  # every attempt counted is one seen at the line
     data["events"] = [{"date": "2021-10-01", "actor": "PL", "set": {"border_services.PL.segments.pl1.barrier_km": 60}}]
     model = run_model(data)
     prevented = model.recorder.series("prevented", "PL")
     attempts = model.recorder.series("attempts", "PL")
     assert prevented[:30].sum() == 0  # line_stop 0: nobody is stopped before the barrier
     assert prevented[30:].sum() == attempts[30:].sum() > 0  # after it, every detected person is
+
+
+def test_people_caught_inland_unseen_count_as_attempts():
+    """Attempts are every attempt the service detects: at the line or inland (as Poland counts)."""
+    never_at_line = {**_both_services("detection_per_guard_km", 0.0), **_both_services("detection_per_surveillance", 0.0),
+                     **_both_services("detection_per_barrier", 0.0)}
+    model = run_model(tiny(), {**never_at_line, **_both_services("inland_detection", 0.5)}, seed=2)
+    for country in ("PL", "LT"):
+        attempts, apprehended = total(model, "attempts", country), total(model, "apprehended", country)
+        assert attempts == apprehended > 0  # nobody is seen at the line: every attempt counted was caught inland
+        assert total(model, "prevented", country) == 0
+    unseen = run_model(tiny(), {**never_at_line, **_both_services("inland_detection", 0.0)}, seed=2)
+    assert total(unseen, "attempts") == 0 < total(unseen, "crossed")
+
+
+def test_barrier_built_at_a_daily_rate_stops_more_people():
+    data = tiny()
+    data["border_services"]["PL"]["barrier_stop"] = 1.0
+    data["border_services"]["PL"]["line_stop"] = 0.0
+    data["border_services"]["PL"]["segments"]["pl1"]["barrier_build_km_per_day"] = 2.0
+    model = CorridorModel(sim.load_scenario(data), rng=1)
+    length = data["border_services"]["PL"]["segments"]["pl1"]["length_km"]
+    seen = []
+    while model.running:
+        model.step()
+        seen.append(model.barrier_km()[model.segment_ids.index("pl1")])
+    assert seen[0] == 2.0 and seen[9] == 20.0  # built day by day
+    assert max(seen) == length  # never more than the segment
+    prevented = model.recorder.series("prevented", "PL")
+    assert prevented[-20:].sum() > prevented[:20].sum()
+
+
+def test_barrier_event_restarts_building_from_its_length():
+    data = tiny()
+    data["border_services"]["PL"]["segments"]["pl1"]["barrier_build_km_per_day"] = 1.0
+    data["events"] = [{"date": "2021-10-01", "actor": "PL", "set": {"border_services.PL.segments.pl1.barrier_km": 5}}]
+    model = CorridorModel(sim.load_scenario(data), rng=1)
+    j, seen = None, {}
+    while model.running:
+        model.step()
+        j = model.segment_ids.index("pl1")
+        seen[model.date.isoformat()] = model.barrier_km()[j]
+    assert seen["2021-09-30"] > 5
+    assert seen["2021-10-01"] == 6.0  # the event's 5 km (applied before the day), plus that day's building
+    assert seen["2021-10-05"] == seen["2021-10-01"] + 4
 
 
 def test_detention_capacity_overflow_goes_to_open_reception():

@@ -42,8 +42,9 @@ def test_different_seeds_differ():
     a, b = sim.run(tiny(), seed=1), sim.run(tiny(), seed=2)
     assert not a.daily.equals(b.daily)
     assert a.manifest["seed"] == 1 and b.manifest["seed"] == 2
-    # the scenario is the same, so its hash is too
+    # the scenario is the same, so its hash is too; the manifest's scenario carries the run's seed
     assert a.manifest["scenario_hash"] == b.manifest["scenario_hash"]
+    assert (a.manifest["scenario"]["seed"], b.manifest["scenario"]["seed"]) == (1, 2)
 
 
 def test_seed_argument_overrides_scenario_seed():
