@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, did_you_mean
 from sim.recorder import METRICS
 
 COLUMNS = ("outcome", "country", "period_start", "period_end", "statistic", "low", "high", "quality", "source")
@@ -100,7 +100,7 @@ def check_values(model, checks: list[Check]) -> np.ndarray:
         last = min(model.n_days - 1, (c.end - start).days)
         if last < first:
             continue
-        values = rec._full_series(c.outcome, c.country) if c.country else rec.values[c.outcome].sum(axis=1)
+        values = rec.country_series(c.outcome, c.country) if c.country else rec.values[c.outcome].sum(axis=1)
         part = values[first:last + 1]
         out[k] = float(part.sum() if c.statistic == "total" else part.max())
     return out
@@ -115,9 +115,7 @@ def summarise(checks: list[Check], values: np.ndarray) -> pd.DataFrame:
         part = values[:, simulated]
         med[simulated] = np.nanmedian(part, axis=0)
         lo[simulated], hi[simulated] = np.nanpercentile(part, 5, axis=0), np.nanpercentile(part, 95, axis=0)
-    verdict = ["not simulated" if np.isnan(m) else "inside" if c.low <= m <= c.high else
-               f"{'below' if m < c.low else 'above'} ({m / (c.low if m < c.low else c.high):.2f}x the range's end)"
-               for c, m in zip(checks, med)]
+    verdict = [_verdict(c, m) for c, m in zip(checks, med)]
     return pd.DataFrame({
         "outcome": [c.outcome for c in checks], "country": [c.country for c in checks],
         "period_start": [c.start.isoformat() for c in checks], "period_end": [c.end.isoformat() for c in checks],
@@ -126,6 +124,31 @@ def summarise(checks: list[Check], values: np.ndarray) -> pd.DataFrame:
         "verdict": verdict, "quality": [c.quality for c in checks], "source": [c.source for c in checks],
         "note": [c.note for c in checks],
     })
+
+
+def _verdict(check: Check, value: float) -> str:
+    """Inside the public range, or how far outside it (as a multiple of the nearer end when it is not 0)."""
+    if np.isnan(value):
+        return "not simulated"
+    if check.low <= value <= check.high:
+        return "inside"
+    side, end = ("below", check.low) if value < check.low else ("above", check.high)
+    return f"{side} ({value / end:.2f}x the range's end)" if end > 0 else f"{side} (the range ends at 0)"
+
+
+def check_against_scenario(checks: list[Check], scenario, file: str | None = None) -> None:
+    """Every check must name an outcome and a country the scenario's runs report (else a ScenarioError)."""
+    from sim.model import CorridorModel
+
+    spaces = CorridorModel(scenario)._key_spaces()
+    for c in checks:
+        keys = spaces[next(m.keys for m in METRICS if m.name == c.outcome)]
+        countries = sorted({country for _, country in keys})
+        if c.country and c.country not in countries:
+            hint = (f"did you mean '{c.country.upper()}'?" if c.country.upper() in countries else
+                    did_you_mean(c.country, countries) or f"countries of {c.outcome}: {', '.join(countries)}.")
+            raise ScenarioError(f"check '{c.label}': the run reports {c.outcome} for no country '{c.country}'.",
+                                file=file, hint=hint)
 
 
 def format_checks(table: pd.DataFrame) -> str:

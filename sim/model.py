@@ -167,15 +167,20 @@ class CorridorModel(mesa.Model):
     def apply_event(self, event: schema.Event) -> None:
         """Apply one dated change to the live scenario (already validated at load time).
 
-        An event that sets a segment's ``barrier_km`` sets the barrier standing from then on:
-        building at the daily rate restarts from that length.
+        An event that sets a segment's ``barrier_km`` (directly, or by setting the whole segment,
+        its service's segments or the service) sets the barrier standing from then on: building
+        at the daily rate restarts from that length, even when the length is the same as before.
         """
-        before = self._segment_values("barrier_km")
         data = self.config.model_dump(by_alias=True, mode="python")
         for key_path, value in event.set.items():
             set_path(data, key_path, copy.deepcopy(value), source="event")
+        base_dir = self.config._base_dir
         self.config = schema.Scenario.model_validate(data)
-        self.barrier_built[self._segment_values("barrier_km") != before] = 0.0
+        self.config._base_dir = base_dir  # relative paths (observed) stay relative to the scenario file
+        barriers = [f"border_services.{self.countries[self.segment_country[j]]}.segments.{sid}.barrier_km"
+                    for j, sid in enumerate(self.segment_ids)]
+        reset = [any(b == k or b.startswith(k + ".") for k in event.set) for b in barriers]
+        self.barrier_built[np.array(reset, dtype=bool)] = 0.0
         self.events_applied.append((event.date.isoformat(), event.note or ", ".join(event.set)))
 
     # ------------------------------------------------------------------ running
@@ -190,11 +195,15 @@ class CorridorModel(mesa.Model):
         Rules read their parameters through this so that a day does not rebuild the same
         arrays from the scenario again and again; a dated event (a new ``config``) clears it.
         """
-        if self._levers_of is not self.config:
-            self._levers, self._levers_of, self._today = {}, self.config, {}
+        self._forget_if_changed()
         if name not in self._levers:
             self._levers[name] = compute()
         return self._levers[name]
+
+    def _forget_if_changed(self) -> None:
+        """Drop every derived value once the live scenario is a new one (a dated event applied)."""
+        if self._levers_of is not self.config:
+            self._levers, self._levers_of, self._today = {}, self.config, {}
 
     def _segment_values(self, field: str) -> np.ndarray:
         """One value of every border segment's ``field`` under the live scenario, in segment order."""
@@ -217,8 +226,7 @@ class CorridorModel(mesa.Model):
 
     def today(self, name: str, compute):
         """Like :meth:`lever`, for a value that also holds for one day only."""
-        if self._levers_of is not self.config:
-            self._levers, self._levers_of, self._today = {}, self.config, {}
+        self._forget_if_changed()
         if self._today.get("day") != self.day:
             self._today = {"day": self.day}
         if name not in self._today:

@@ -13,8 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim.errors import ScenarioError
+from sim.figures import date_axis, fmt_date, save_png
 from sim.observed import components
-from sim.plots import _date_axis, _fmt_date, _save, _series
 
 
 def observed_comparison(daily: pd.DataFrame, observed_csv, scenario=None) -> pd.DataFrame:
@@ -41,7 +41,8 @@ def observed_comparison(daily: pd.DataFrame, observed_csv, scenario=None) -> pd.
     """
     obs = observed_csv.copy() if isinstance(observed_csv, pd.DataFrame) else pd.read_csv(observed_csv)
     counted_as = [_counted_as(scenario, r.country, r.metric) for r in obs.itertuples(index=False)]
-    parts = [_counted_series(daily, r.country, comp).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
+    totals = country_totals(daily)
+    parts = [_counted_series(totals, r.country, comp).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
              for r, comp in zip(obs.itertuples(index=False), counted_as)]
     return obs.assign(counted_as=[" + ".join(c) for c in counted_as],
                       simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
@@ -61,9 +62,19 @@ def _counted_as(scenario, country: str, metric: str) -> tuple[str, ...]:
         return (metric,)
 
 
-def _counted_series(daily: pd.DataFrame, country: str, metrics) -> pd.Series:
+def country_totals(daily: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
+    """Every country total of a tidy table, read once: (country, metric) → daily Series by date."""
+    totals = daily[daily["place"] == ""]
+    out = {}
+    for (country, metric), grp in totals.groupby(["country", "metric"], sort=False):
+        series = grp.set_index(pd.to_datetime(grp["date"]))["value"]
+        out[(country, metric)] = series.groupby(level=0).sum().sort_index()
+    return out
+
+
+def _counted_series(totals: dict, country: str, metrics) -> pd.Series:
     """Daily country totals of the sum of ``metrics`` (empty when the run has none of them)."""
-    series = [s for m in metrics if not (s := _series(daily, m, country)).empty]
+    series = [totals[(country, m)] for m in metrics if (country, m) in totals]
     if not series:
         return pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
     return functools.reduce(lambda a, b: a.add(b, fill_value=0), series)
@@ -85,6 +96,7 @@ def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenari
     if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()) \
             or (comp := observed_comparison(daily, observed_csv, scenario)).empty:
         return None
+    totals = country_totals(daily)
     groups = list(comp.groupby(["country", "metric"], sort=True))
     ncols, nrows = min(2, len(groups)), math.ceil(len(groups) / 2)
     fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.8))
@@ -108,15 +120,15 @@ def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenari
         ylabel, kind = "people in the period", "totals per period"
         if cumulative:
             start = pd.Timestamp(grp["period_start"].min())
-            running = _counted_series(daily, country, grp["counted_as"].iloc[0].split(" + ")).loc[start:].cumsum()
+            running = _counted_series(totals, country, grp["counted_as"].iloc[0].split(" + ")).loc[start:].cumsum()
             ax.plot(running.index, running.values, color=sim_colour, linewidth=1.5, alpha=0.8)
-            ylabel, kind = f"people since {_fmt_date(start)}", "running total"
+            ylabel, kind = f"people since {fmt_date(start)}", "running total"
         ax.set(ylabel=ylabel, ylim=(0, None))
         counted = grp["counted_as"].iloc[0]
         how = "" if counted == metric else f"; simulated: {counted.replace('_', ' ')}"
         ax.set_title(f"{country} — {metric.replace('_', ' ')} ({kind}{how})", fontsize=10.5)
         ax.axvspan(sim_start, sim_end + one_day, color="#f3f3f3", zorder=0)
-        _date_axis(ax, max_ticks=10)
+        date_axis(ax, max_ticks=10)
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes[len(groups):]:
         ax.set_visible(False)
@@ -125,5 +137,5 @@ def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenari
                Line2D([], [], color=sim_colour, linewidth=3, linestyle=":", label="simulated, period partly simulated"),
                Rectangle((0, 0), 1, 1, color="#f3f3f3", label="simulated time span")]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9)
-    return _save(fig, path, "Observed vs simulated (PL counts attempts: one person may count several times)",
+    return save_png(fig, path, "Observed vs simulated (PL counts attempts: one person may count several times)",
                  rect=(0, 0.05, 1, 1))

@@ -10,15 +10,14 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim.colours import country_colour
+from sim.figures import daily_series, date_axis, fmt_date, save_png
 from sim.schema import Scenario
 
 COUNTRY_NAMES = {"PL": "Poland", "LT": "Lithuania", "LV": "Latvia", "BY": "Belarus", "DE": "Germany"}
@@ -56,38 +55,6 @@ LABEL_OFFSET = {  # points from the place; where the default position collides w
     "silene": (-6, -10)}
 
 
-def _save(fig: Figure, path: Path, title: str | None = None, rect=(0, 0, 1, 1)) -> Path:
-    """Add the title, lay out and save a figure as PNG without timestamp or software tag (deterministic bytes)."""
-    if title:
-        fig.suptitle(title, fontsize=13, fontweight="bold")
-    fig.tight_layout(rect=rect)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)  # draw with Agg whatever the global backend
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    return Path(path)
-
-
-def _series(daily: pd.DataFrame, metric: str, country: str = "", place: str = "") -> pd.Series:
-    """Daily values of one metric (one country, one place) as a Series indexed by date."""
-    rows = daily[(daily["metric"] == metric) & (daily["place"] == place) & (daily["country"] == country)]
-    out = rows.groupby("date")["value"].sum()
-    out.index = pd.to_datetime(out.index)
-    return out.sort_index()
-
-
-def _date_axis(ax, max_ticks: int = 14) -> None:
-    """Monthly date ticks (every n months on long spans) and a light grid; call after plotting."""
-    lo, hi = ax.get_xlim()
-    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil((hi - lo) / 30.4 / max_ticks))))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.grid(True, color="#e5e5e5", linewidth=0.6)
-    ax.set_axisbelow(True)
-
-
-def _fmt_date(text) -> str:
-    return pd.Timestamp(text).strftime("%-d %b %Y")
-
-
 def counting_label(country: str, rules: list | None) -> str:
     """Legend label saying what a country's official figure counts, e.g. "PL — attempts (as Poland counts)".
 
@@ -103,8 +70,8 @@ def counting_label(country: str, rules: list | None) -> str:
     if not rules:
         return f"{country} — attempts (model default for {name})"
     parts = [" + ".join(m.replace("_", " ") for m in r.get("metrics", []))
-             + (f" from {_fmt_date(r['from'])}" if r.get("from") else "")
-             + (f" until {_fmt_date(r['until'])}" if r.get("until") else "") for r in rules]
+             + (f" from {fmt_date(r['from'])}" if r.get("from") else "")
+             + (f" until {fmt_date(r['until'])}" if r.get("until") else "") for r in rules]
     return f"{country} — {', then '.join(parts)} (as {name} counts)"
 
 
@@ -123,13 +90,13 @@ def border_pressure(daily: pd.DataFrame, border_services: Mapping, path: Path) -
     for i, c in enumerate(countries):
         colour = country_colour(c, i)
         rules = (border_services.get(c) or {}).get("counts")
-        rep = _series(daily, "reported", c)
+        rep = daily_series(daily, "reported", c)
         if rep.empty:  # no official series: fall back to the model's attempts
-            rep, rules = _series(daily, "attempts", c), None
+            rep, rules = daily_series(daily, "attempts", c), None
         top.plot(rep.index, rep.values, color=colour, alpha=0.3, linewidth=0.8)
         top.plot(rep.index, rep.rolling(7, min_periods=1).mean().values, color=colour, linewidth=2.2,
                  label=counting_label(c, rules))
-        stock = _series(daily, "at_border", c)
+        stock = daily_series(daily, "at_border", c)
         bottom.plot(stock.index, stock.values, color=colour, linewidth=2, label=f"{c} — {COUNTRY_NAMES.get(c, c)}")
     top.plot([], [], color="grey", alpha=0.4, linewidth=0.8, label="thin line: daily value; thick: 7-day mean")
     top.set(title="Official daily counts at each border (each country counts something different)",
@@ -138,8 +105,8 @@ def border_pressure(daily: pd.DataFrame, border_services: Mapping, path: Path) -
     for ax in (top, bottom):
         ax.legend(loc="upper left", fontsize=8.5)
         ax.set_ylim(bottom=0)
-        _date_axis(ax)
-    return _save(fig, path, "Border pressure by country")
+        date_axis(ax)
+    return save_png(fig, path, "Border pressure by country")
 
 
 def journey_states(daily: pd.DataFrame, path: Path) -> Path:
@@ -155,7 +122,7 @@ def journey_states(daily: pd.DataFrame, path: Path) -> Path:
     dates = pd.DatetimeIndex(pd.to_datetime(daily["date"].unique())).sort_values()
     for ax, states, title in ((top, ACTIVE_STATES, "On the journey (from booking to an outcome)"),
                               (bottom, OUTCOME_STATES, "Not started (at the origin) and outcomes so far")):
-        series = {s: v for s in states if not (v := _series(daily, f"state_{s}")).empty}
+        series = {s: v for s in states if not (v := daily_series(daily, f"state_{s}")).empty}
         ax.stackplot(dates, *[v.reindex(dates, fill_value=0).values for v in series.values()],
                      labels=[states[s][0] for s in series], colors=[states[s][1] for s in series],
                      edgecolor="white", linewidth=0.3)
@@ -163,9 +130,9 @@ def journey_states(daily: pd.DataFrame, path: Path) -> Path:
                   fontsize=8.5, title="top of stack first", title_fontsize=8)
         ax.set(title=title, ylabel="people", ylim=(0, None))
         ax.margins(x=0)
-        _date_axis(ax)
+        date_axis(ax)
     bottom.set_xlabel("date")
-    return _save(fig, path, "Where people are on their journey, day by day")
+    return save_png(fig, path, "Where people are on their journey, day by day")
 
 
 def _route_label(route: str, carriers: Mapping | None, places: Mapping | None) -> str:
@@ -204,8 +171,8 @@ def arrivals_by_route(daily: pd.DataFrame, path: Path, carriers: Mapping | None 
     else:
         ax.text(0.5, 0.5, "no arrivals in Minsk", transform=ax.transAxes, ha="center")
     ax.set(ylabel="people per week", xlabel="week")
-    _date_axis(ax)
-    return _save(fig, path, "Arrivals in Minsk by route (weekly totals, weeks starting Monday)")
+    date_axis(ax)
+    return save_png(fig, path, "Arrivals in Minsk by route (weekly totals, weeks starting Monday)")
 
 
 def _draw_network(ax, flows: pd.DataFrame, places: Mapping, border_services: Mapping, zoom: bool) -> None:
@@ -286,7 +253,7 @@ def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, pat
                        label=k.replace("_", " ")) for k, (c, m, _) in KIND_STYLE.items()]
     fig.legend(handles=handles, loc="center right", fontsize=8.5, title="line width = people over the run",
                title_fontsize=8.5)
-    return _save(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
+    return save_png(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
                  rect=(0, 0, 0.83, 1))
 
 def draw_all(result, folder: Path) -> list[Path]:

@@ -120,11 +120,12 @@ class Recorder:
         """A country's official daily count, made up as its counting rules say."""
         out = np.zeros(self.days, dtype=np.int64)
         for metrics, first, last in self.counting_rules.get(country, []):
-            part = sum(self._full_series(m, country) for m in metrics)
+            part = sum(self.country_series(m, country) for m in metrics)
             out[first : last + 1] += part[first : last + 1]
         return out
 
-    def _full_series(self, metric: str, country: str) -> np.ndarray:
+    def country_series(self, metric: str, country: str) -> np.ndarray:
+        """Daily values of ``metric`` summed over one country's keys, for every day of the run."""
         mask = self._country_of[self.specs[metric].keys] == country
         return self.values[metric][:, mask].sum(axis=1)
 
@@ -141,7 +142,7 @@ class Recorder:
             keys = self.key_spaces[spec.keys]
             values = self.values[spec.name]
             for country in dict.fromkeys(c for _, c in keys):
-                block(spec.name, country, "", self._full_series(spec.name, country))
+                block(spec.name, country, "", self.country_series(spec.name, country))
             if spec.per_place:
                 for j, (label, country) in enumerate(keys):
                     block(spec.name, country, label, values[:, j])

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.colours import country_colour
 from sim.demo import charts
 from sim.errors import ScenarioError
 from sim.outputs import atomic_write_bytes, atomic_write_text
@@ -28,6 +29,10 @@ REQUIRED = ("manifest.json", "daily.csv", "summary.csv", "flows.csv")
 KEY_METRICS = ("arrivals_minsk", "attempts", "turned_back", "detained", "asylum_claims", "crossed",
                "onward_arrivals", "deaths", "repatriated", "at_border", "reported")
 WINDOW_DAYS = 7
+# Plain names of the colours of sim.colours (COUNTRY_COLOURS, then OTHER_COLOURS), for captions.
+COLOUR_NAMES = {"#d55e00": "orange", "#0072b2": "blue", "#cc79a7": "pink", "#009e73": "green", "#222222": "black",
+                "#56b4e9": "sky blue", "#e69f00": "amber", "#f0e442": "yellow", "#8c564b": "brown",
+                "#17becf": "cyan"}
 
 
 # --------------------------------------------------------------------------- reading
@@ -258,6 +263,23 @@ figcaption{color:#555;font-size:.9em}.note{color:#555;font-size:.9em}
 """
 
 
+def border_colour_key(places) -> str:
+    """Name the colour each country's border segments are drawn in, as the animation draws them.
+
+    Args:
+        places: The scenario's places (place id → dict or object with ``country`` and ``kind``).
+
+    Returns:
+        For example ``PL orange, LT blue, LV pink``: the countries of the border segments in
+        the order of the places, each with the name of :func:`sim.colours.country_colour`
+        (or its hex code when :data:`COLOUR_NAMES` has no name for it).
+
+    """
+    segments = [p for p in charts.places_from_scenario(places).values() if p["kind"] == "border_segment"]
+    colours = {p["country"]: country_colour(p["country"]) for p in segments}
+    return ", ".join(f"{country} {COLOUR_NAMES.get(colour, colour)}" for country, colour in colours.items())
+
+
 def render_html(run: dict, gif: Path | None) -> str:
     """Render the report as one HTML string (images inlined as base64; no scripts, no links out)."""
     m, sc = run["manifest"], run["manifest"]["scenario"]
@@ -284,7 +306,7 @@ def render_html(run: dict, gif: Path | None) -> str:
                      f"(in Minsk, stranded at a border segment, arrived at a destination so far); line width: "
                      f"people moving along a link over the last {WINDOW_DAYS} days (flights into Minsk, attempts "
                      "from a staging place, onward journeys). Border segments are drawn in their country's colour "
-                     "(PL orange, LT blue, LV pink). The same animation is saved next to this file as "
+                     f"({esc(border_colour_key(sc['places']))}). The same animation is saved next to this file as "
                      f"{html.escape(gif.name)}.</figcaption></figure>")
     if run["plots"]:
         parts.append("<h2>Plots</h2>")

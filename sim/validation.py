@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.checks import check_values, format_checks, load_checks
+from sim.checks import check_against_scenario, check_values, format_checks, load_checks
 from sim.checks import default_path as default_checks_path
 from sim.checks import summarise as summarise_checks
 from sim.errors import ScenarioError
@@ -96,7 +96,7 @@ def run_values(scenario: Scenario, seed: int, targets: list[Target], checks=()) 
     def full(metric, country):
         key = (metric, country)
         if key not in cache:
-            cache[key] = np.concatenate([[0], np.cumsum(rec._full_series(metric, country))])
+            cache[key] = np.concatenate([[0], np.cumsum(rec.country_series(metric, country))])
         return cache[key]
 
     values = np.full(len(targets), np.nan)
@@ -374,6 +374,7 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
         if checks is None and default_checks_path(path).exists():
             checks = default_checks_path(path)
     check_list = load_checks(checks) if checks else []
+    check_against_scenario(check_list, scenario, str(checks) if checks else None)
     targets = build_targets(scenario, obs, obs_label)
     seeds = seeds_for(scenario.seed if root_seed is None else root_seed, n_seeds)
     values, others = run_ensemble(scenario, seeds, targets, workers, check_list)

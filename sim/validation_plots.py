@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.figures import save_png
+
 if TYPE_CHECKING:
     from sim.validation import ValidationReport
 
@@ -69,12 +71,7 @@ def plot_bands(report: ValidationReport, path: Path) -> Path:
                Line2D([], [], color="tab:orange", linewidth=2.5, label="simulated median"),
                Line2D([], [], color="tab:orange", alpha=0.3, linewidth=8, label="simulated 5–95 %")]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9)
-    fig.suptitle(f"Observed vs simulated, {len(report.seeds)} seeds", fontsize=13, fontweight="bold")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
+    return save_png(fig, path, f"Observed vs simulated, {len(report.seeds)} seeds", rect=(0, 0.05, 1, 1))
 
 
 def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:
@@ -107,9 +104,4 @@ def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", labelsize=8, rotation=30)
         ax.set_ylabel("people")
-    fig.suptitle(title or "Outcomes without an official monthly series", fontsize=12, fontweight="bold")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
+    return save_png(fig, path, title or "Outcomes without an official monthly series", title_size=12)

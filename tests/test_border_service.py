@@ -161,7 +161,8 @@ def test_barrier_event_increases_prevented_after_its_date():
 
 def test_people_caught_inland_unseen_count_as_attempts():
     """Attempts are every attempt the service detects: at the line or inland (as Poland counts)."""
-    never_at_line = {**_both_services("detection_per_guard_km", 0.0), **_both_services("detection_per_surveillance", 0.0),
+    never_at_line = {**_both_services("detection_per_guard_km", 0.0),
+                     **_both_services("detection_per_surveillance", 0.0),
                      **_both_services("detection_per_barrier", 0.0)}
     model = run_model(tiny(), {**never_at_line, **_both_services("inland_detection", 0.5)}, seed=2)
     for country in ("PL", "LT"):
@@ -202,6 +203,12 @@ def test_barrier_event_restarts_building_from_its_length():
     assert seen["2021-09-30"] > 5
     assert seen["2021-10-01"] == 6.0  # the event's 5 km (applied before the day), plus that day's building
     assert seen["2021-10-05"] == seen["2021-10-01"] + 4
+    # setting the length it already had (0 here) still restarts the building from there
+    data["events"] = [{"date": "2021-10-01", "actor": "PL", "set": {"border_services.PL.segments.pl1.barrier_km": 0}}]
+    model = CorridorModel(sim.load_scenario(data), rng=1)
+    while model.date.isoformat() != "2021-10-01":
+        model.step()
+    assert model.barrier_km()[model.segment_ids.index("pl1")] == 1.0
 
 
 def test_detention_capacity_overflow_goes_to_open_reception():

@@ -59,6 +59,28 @@ def test_bad_checks_files(tmp_path):
         load_checks(tmp_path / "none.csv")
 
 
+def test_checks_must_name_countries_the_run_reports(tmp_path, capsys):
+    from sim.checks import check_against_scenario
+
+    scenario = sim.load_scenario(CLASSROOM)
+    check_against_scenario(load_checks(_checks(tmp_path, "onward_arrivals,DE,2021-09-01,2021-10-31,total,1,10,a,b,\n")),
+                           scenario)
+    with pytest.raises(ScenarioError, match="no country 'de'") as exc:
+        check_against_scenario(load_checks(_checks(tmp_path, "onward_arrivals,de,2021-09-01,2021-10-31,total,1,10,a,"
+                                                             "b,\n")), scenario)
+    assert "did you mean 'DE'" in exc.value.hint
+    observed = ROOT / "tests" / "data" / "classroom_observed.csv"
+    bad = _checks(tmp_path, "attempts,XX,2021-09-01,2021-10-31,total,1,10,a,b,\n")
+    assert cli(["validate", str(CLASSROOM), "--seeds", "1", "--observed", str(observed), "--checks", str(bad)]) == 2
+    assert "no country 'XX'" in capsys.readouterr().err
+
+
+def test_verdict_when_the_range_ends_at_zero(tmp_path):
+    checks = load_checks(_checks(tmp_path, "deaths,,2021-08-01,2021-12-31,total,0,0,a,b,\n"))
+    assert summarise(checks, np.array([[3.0]])).loc[0, "verdict"] == "above (the range ends at 0)"
+    assert summarise(checks, np.array([[0.0]])).loc[0, "verdict"] == "inside"
+
+
 def test_shipped_checks_file_loads_beside_the_observed_file():
     observed = ROOT / "data" / "observed" / "observed_2021.csv"
     assert default_path(observed).name == "observed_2021_checks.csv"

@@ -269,3 +269,12 @@ def test_reported_rows_in_daily_table(classroom_result):
     pl = reported[reported.country == "PL"]["value"].to_numpy()
     attempts = daily[(daily.metric == "attempts") & (daily.country == "PL") & (daily.place == "")]["value"].to_numpy()
     assert (pl == attempts).all()
+
+
+def test_observed_file_survives_dated_events():
+    sc = sim.load_scenario(BELARUS)
+    model = CorridorModel(sc)
+    while not model.events_applied:
+        model.step()
+    assert model.config is not sc and model.config.observed_file == sc.observed_file
+    assert model.config.observed_file.exists()

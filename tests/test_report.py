@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.report import animation_path, flow_frames, read_run, write_report
+from sim.colours import COUNTRY_COLOURS, OTHER_COLOURS
+from sim.report import COLOUR_NAMES, animation_path, border_colour_key, flow_frames, read_run, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"
@@ -107,6 +108,15 @@ def test_report_summarises_the_scenario(report, run_dir):
     summary = pd.read_csv(run_dir / "summary.csv", keep_default_na=False)
     attempts_pl = summary[(summary.metric == "attempts") & (summary.country == "PL") & (summary.place == "")]
     assert f">{int(attempts_pl.total.iloc[0])}<" in text
+
+
+def test_animation_caption_names_the_colours_the_border_segments_are_drawn_in(report, run_dir, monkeypatch):
+    assert "Border segments are drawn in their country's colour (PL orange, LT blue, LV pink)." in report.read_text(
+        encoding="utf-8")
+    assert set(COUNTRY_COLOURS.values()) | set(OTHER_COLOURS) <= set(COLOUR_NAMES)  # every colour has a name
+    places = read_run(run_dir)["manifest"]["scenario"]["places"]
+    monkeypatch.setitem(COUNTRY_COLOURS, "LT", "#e69f00")  # the caption follows the colours, not a fixed text
+    assert border_colour_key(places) == "PL orange, LT amber, LV pink"
 
 
 def test_flow_frames_follow_the_daily_table(run_dir):

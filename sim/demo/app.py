@@ -24,6 +24,7 @@ from sim.demo import charts, svg
 from sim.demo.levers import GROUP_HELP, GROUP_SHORT, Lever
 from sim.demo.server import go_offline, scenario_path
 from sim.demo.state import DemoModel, DemoState
+from sim.network import minsk_id
 
 __all__ = ["COMPONENTS", "DemoModel", "DemoState", "Page", "adapt_mesa"]
 
@@ -57,8 +58,7 @@ CSS = f"""
 # Mesa's grid is 12 columns of 30-px rows (10-px gaps); (x, y, w, h) per component, in COMPONENTS
 # order: both maps and four charts fill one 1280×720 screen, the guide comes below.
 GRID = [(0, 0, 4, 7), (4, 0, 4, 7), (8, 0, 4, 7), (0, 7, 4, 7), (4, 7, 4, 7), (8, 7, 4, 7), (0, 14, 12, 10)]
-MAP_SIZE = {False: (270, 270), True: (270, 270)}
-CHART_SIZE = (270, 270)
+MAP_SIZE = CHART_SIZE = (270, 270)  # CSS pixels of each map and chart in its grid cell
 
 
 def grid_layout(n: int) -> list[dict]:
@@ -92,14 +92,14 @@ def _svg_view(model, build, key: str, label: str):
 def _map(model, zoom: bool):
     def make():
         places = charts.places_from_scenario(model.config.places)
+        width, height = MAP_SIZE
         if zoom:
             box = charts.zoom_box(places, kinds=("minsk", "staging", "border_segment"), margin=0.3)
-            return svg.NetworkMap(places, model.edges, box=box, title="Border zone", width=MAP_SIZE[zoom][0],
-                                  height=MAP_SIZE[zoom][1], always_named=["minsk"], labels=5,
+            return svg.NetworkMap(places, model.edges, box=box, title="Border zone", width=width, height=height,
+                                  always_named=[minsk_id(model.config)], labels=5,
                                   legend=("minsk", "staging", "eu_transit", *model.countries))
-        named = ["minsk", *model.origin_ids, "istanbul", "berlin"]
-        return svg.NetworkMap(places, model.edges, title="Corridor", width=MAP_SIZE[zoom][0],
-                              height=MAP_SIZE[zoom][1], always_named=named, labels=3,
+        return svg.NetworkMap(places, model.edges, title="Corridor", width=width, height=height,
+                              always_named=charts.corridor_names(model.config), labels=3,
                               legend=("origin", "air_hub", "minsk", "eu_transit", "destination"))
 
     network = solara.use_memo(make, [id(model), zoom])

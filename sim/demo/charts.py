@@ -15,6 +15,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from sim.colours import COUNTRY_COLOURS, country_colour  # noqa: F401  (re-exported for the demo)
+from sim.network import minsk_id
 
 KIND_STYLE = {
     "origin": ("#e6ab02", "o"),
@@ -32,6 +33,8 @@ MODE_STYLE = {
     "onward": ("#6baed6", "-"),
 }
 ZOOM_KINDS = ("minsk", "staging", "border_segment", "eu_transit")
+# Corners tried for a place name, in order: (+1 right of / -1 left of the point, +1 above / -1 below it).
+LABEL_CORNERS = ((1, 1), (-1, 1), (1, -1), (-1, -1))
 
 
 def places_from_scenario(places: Mapping) -> dict[str, dict]:
@@ -50,6 +53,30 @@ def places_from_scenario(places: Mapping) -> dict[str, dict]:
         out[pid] = {"name": d.get("name", pid), "lat": float(d["lat"]), "lon": float(d["lon"]),
                     "country": d.get("country", ""), "kind": d.get("kind", "")}
     return out
+
+
+def corridor_names(scenario) -> list[str]:
+    """Places the corridor map names whenever there is room, found from the scenario's place kinds.
+
+    Args:
+        scenario: A validated scenario.
+
+    Returns:
+        Place ids: Minsk, the origins, the busiest air hub (the place of kind ``air_hub``
+        whose flights to Minsk carry the most travellers a week) and the main destination
+        (the place of kind ``destination`` with the largest share of migrants).
+
+    """
+    kind = {pid: place.kind for pid, place in scenario.places.items()}
+    hubs: dict[str, float] = {}
+    for carrier in scenario.carriers.values():
+        for route in carrier.routes.values():
+            if kind.get(route.from_) == "air_hub":
+                weekly = route.flights_per_week * route.seats * route.load_factor
+                hubs[route.from_] = hubs.get(route.from_, 0.0) + weekly
+    goals = {pid: share for pid, share in scenario.migrants.destinations.items() if kind.get(pid) == "destination"}
+    main = [max(ranked, key=ranked.get) for ranked in (hubs, goals) if ranked]
+    return list(dict.fromkeys([minsk_id(scenario), *scenario.demand.origins, *main]))
 
 
 def zoom_box(places: Mapping[str, dict], kinds: Sequence[str] = ZOOM_KINDS, margin: float = 0.6):
@@ -123,6 +150,34 @@ def draw_network(ax, places: Mapping[str, dict], edges: Sequence[tuple], people:
     _label_places(ax, places, named, people, fontsize)
 
 
+def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two ``(x0, y0, x1, y1)`` boxes overlap (touching edges do not count)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_label(box_at, taken: list, frame: Sequence[float]) -> tuple[int, int] | None:
+    """Choose the first corner of a point where its label fits, as the map and the report's frames do.
+
+    Args:
+        box_at: ``(sx, sy) -> (x0, y0, x1, y1)``: the label's box at a corner of
+            :data:`LABEL_CORNERS`, in the caller's coordinates.
+        taken: Boxes already used; the chosen box is appended to it.
+        frame: ``(x0, y0, x1, y1)``: the box must lie inside it.
+
+    Returns:
+        The corner ``(sx, sy)``, or None when every corner is outside the frame or overlaps
+        a box already taken (the name is then left out).
+
+    """
+    for corner in LABEL_CORNERS:
+        box = box_at(*corner)
+        outside = box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
+        if not outside and not any(overlaps(box, t) for t in taken):
+            taken.append(box)
+            return corner
+    return None
+
+
 def _label_places(ax, places, named, people, fontsize: float) -> None:
     """Name places (with people now), skipping any name that would overlap one already placed."""
     ax.autoscale_view()
@@ -137,19 +192,20 @@ def _label_places(ax, places, named, people, fontsize: float) -> None:
         text = p["name"].split(" (")[0] + (f" {count:,}" if count else "")
         x, y = ax.transData.transform((p["lon"], p["lat"]))
         w = len(text) * char
-        for dx, dy, ha, va in ((5, 5, "left", "bottom"), (-5, 5, "right", "bottom"),
-                               (5, -5, "left", "top"), (-5, -5, "right", "top")):
-            x0 = x + dx if ha == "left" else x + dx - w
-            y0 = y + dy if va == "bottom" else y + dy - h
-            box = (x0, y0, x0 + w, y0 + h)
-            outside = box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
-            if outside or any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3] for t in taken):
-                continue
-            taken.append(box)
-            ax.annotate(text, (p["lon"], p["lat"]), xytext=(dx / scale, dy / scale), textcoords="offset points",
-                        ha=ha, va=va, fontsize=fontsize, fontweight="bold", zorder=4,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
-            break
+
+        def box_at(sx, sy, x=x, y=y, w=w):  # pixels, y up; 5 px from the point
+            x0 = x + 5 if sx > 0 else x - 5 - w
+            y0 = y + 5 if sy > 0 else y - 5 - h
+            return x0, y0, x0 + w, y0 + h
+
+        corner = place_label(box_at, taken, frame)
+        if corner is None:
+            continue
+        dx, dy = 5 * corner[0], 5 * corner[1]
+        ax.annotate(text, (p["lon"], p["lat"]), xytext=(dx / scale, dy / scale), textcoords="offset points",
+                    ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top", fontsize=fontsize,
+                    fontweight="bold", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
 
 
 def map_figure(places, edges, people, edge_people=None, box=None, title="", size=(4.8, 3.8),

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sim.demo.charts import KIND_STYLE, MODE_STYLE, country_colour
+from sim.demo.charts import KIND_STYLE, MODE_STYLE, country_colour, place_label
 
 FONT = "font-family='system-ui,-apple-system,Segoe UI,Roboto,sans-serif'"
 TEXT = 14  # px: tick labels and place names
@@ -278,38 +278,50 @@ class NetworkMap:
             parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r:.1f}' fill='{self._colour(pid)}' "
                          f"fill-opacity='0.6' stroke='#222' stroke-width='0.8'/>")
         parts.append("</g>")
-        parts += self._labels(counts)
+        parts += self._labels(counts, top)
         if note:
             parts.append(f"<text x='{self.width - 4}' y='{TITLE + 1}' font-size='{TEXT}' text-anchor='end' "
                          f"fill='#444'>{_esc(note)}</text>")
         return _svg(self.width, self.height, "".join(parts), self.title)
 
-    def _labels(self, counts: Mapping[str, float]) -> list[str]:
-        """Place names (with people now) that fit without overlapping each other."""
+    def _labels(self, counts: Mapping[str, float], top: float) -> list[str]:
+        """Place names (with people now) that fit without overlapping each other.
+
+        Args:
+            counts: Place id → people there now (the places inside the map).
+            top: The largest count (at least 1), which sets the marker sizes.
+
+        Returns:
+            The ``<text>`` elements.
+
+        """
         fullest = [p for p in sorted(counts, key=lambda p: -counts[p]) if counts[p] > 0][: self.labels]
         order = list(dict.fromkeys([*self.always_named[:1], *fullest, *self.always_named[1:]]))
         taken: list[tuple[float, float, float, float]] = [(0, 0, self.width, TITLE + 6),
                                                           (0, self.bottom, self.width, self.height)]
+        frame = (0, -math.inf, self.width, math.inf)  # names may not leave the map at the sides
         out = []
         for pid in order:
             x, y = self._xy[pid]
             n = int(counts.get(pid, 0))
             text = f"{self.places[pid]['name'].split(' (')[0]}" + (f" {n:,}" if n else "")
             w, h = len(text) * TEXT * BOLD_W, TEXT
-            r = 4 + (22 * math.sqrt(counts.get(pid, 0) / max(1.0, *counts.values())) if n else 0)
-            for dx, dy, anchor in ((r * 0.7 + 3, -r * 0.7 - 2, "start"), (-r * 0.7 - 3, -r * 0.7 - 2, "end"),
-                                   (r * 0.7 + 3, r * 0.7 + h, "start"), (-r * 0.7 - 3, r * 0.7 + h, "end")):
-                bx = x + dx if anchor == "start" else x + dx - w
-                box = (bx, y + dy - h, bx + w, y + dy + 3)
-                if box[0] < 0 or box[2] > self.width or any(_overlap(box, t) for t in taken):
-                    continue
-                taken.append(box)
-                out.append(f"<text x='{x + dx:.1f}' y='{y + dy:.1f}' font-size='{TEXT}' text-anchor='{anchor}' "
-                           f"fill='#111' stroke='white' stroke-width='3' paint-order='stroke' "
-                           f"font-weight='600'>{_esc(text)}</text>")
-                break
+            r = 4 + (22 * math.sqrt(counts.get(pid, 0) / top) if n else 0)
+
+            def offset(sx, sy, r=r, h=h):  # from the point to the text's anchor on its baseline (y down)
+                return (r * 0.7 + 3 if sx > 0 else -r * 0.7 - 3), (-r * 0.7 - 2 if sy > 0 else r * 0.7 + h)
+
+            def box_at(sx, sy, x=x, y=y, w=w, h=h, offset=offset):
+                dx, dy = offset(sx, sy)
+                bx = x + dx if sx > 0 else x + dx - w
+                return bx, y + dy - h, bx + w, y + dy + 3
+
+            corner = place_label(box_at, taken, frame)
+            if corner is None:
+                continue
+            dx, dy = offset(*corner)
+            anchor = "start" if corner[0] > 0 else "end"
+            out.append(f"<text x='{x + dx:.1f}' y='{y + dy:.1f}' font-size='{TEXT}' text-anchor='{anchor}' "
+                       f"fill='#111' stroke='white' stroke-width='3' paint-order='stroke' "
+                       f"font-weight='600'>{_esc(text)}</text>")
         return out
-
-
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
