@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.colours import country_colour
+from sim.colours import COLOUR_NAMES, country_colour
 from sim.demo import charts
 from sim.errors import ScenarioError
 from sim.outputs import atomic_write_bytes, atomic_write_text
@@ -30,9 +30,6 @@ KEY_METRICS = ("arrivals_minsk", "attempts", "turned_back", "detained", "asylum_
                "onward_arrivals", "deaths", "repatriated", "at_border", "reported")
 WINDOW_DAYS = 7
 # Plain names of the colours of sim.colours (COUNTRY_COLOURS, then OTHER_COLOURS), for captions.
-COLOUR_NAMES = {"#d55e00": "orange", "#0072b2": "blue", "#cc79a7": "pink", "#009e73": "green", "#222222": "black",
-                "#56b4e9": "sky blue", "#e69f00": "amber", "#f0e442": "yellow", "#8c564b": "brown",
-                "#17becf": "cyan"}
 
 
 # --------------------------------------------------------------------------- reading
@@ -272,7 +269,7 @@ def border_colour_key(places) -> str:
     Returns:
         For example ``PL orange, LT blue, LV pink``: the countries of the border segments in
         the order of the places, each with the name of :func:`sim.colours.country_colour`
-        (or its hex code when :data:`COLOUR_NAMES` has no name for it).
+        (or its hex code when :data:`sim.colours.COLOUR_NAMES` has no name for it).
 
     """
     segments = [p for p in charts.places_from_scenario(places).values() if p["kind"] == "border_segment"]
