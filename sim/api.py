@@ -20,15 +20,23 @@ from sim.model import CorridorModel
 from sim.schema import Scenario
 
 
-def scenario_hash(scenario: Scenario) -> str:
+def scenario_hash(scenario: Scenario, exclude: tuple[str, ...] = ("seed",)) -> str:
     """SHA-256 of the resolved scenario's canonical JSON, leaving out its ``seed``.
 
     Runs of one scenario with different seeds share the hash (the seed is recorded beside it).
     Paths stay as written in the scenario (``observed`` is relative to the scenario file), so
     the same scenario gives the same hash wherever the project is checked out.
+
+    Args:
+        scenario: The validated scenario.
+        exclude: Top-level keys left out of the hash (by default the seed).
+
+    Returns:
+        64 hex digits.
     """
     data = scenario.model_dump(by_alias=True, mode="json")
-    data.pop("seed", None)
+    for key in exclude:
+        data.pop(key, None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

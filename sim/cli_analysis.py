@@ -18,22 +18,18 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from sim.errors import ScenarioError
     from sim.sweep.engines import EngineUnavailable
     from sim.sweep.schema import SweepFileError
     from sim.sweep.store import PlanMismatch
 
-    errs: list[type[BaseException]] = [SweepFileError, EngineUnavailable, PlanMismatch]
-    scen_err = getattr(importlib.import_module("sim"), "ScenarioError", None)
-    if isinstance(scen_err, type):
-        errs.append(scen_err)
-    return tuple(errs)
+    return (SweepFileError, EngineUnavailable, PlanMismatch, ScenarioError)
 
 
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -77,11 +73,10 @@ def _engine_args(p: argparse.ArgumentParser, default_workers: int | None = 1) ->
 
 
 def _check_engine(args: argparse.Namespace) -> None:
-    if args.workers is not None and args.workers < 1:
-        from sim.sweep.schema import SweepFileError
+    """Refuse ``--engine dask`` without the Dask extra before anything runs.
 
-        raise SweepFileError(f"--workers must be 1 or more (got {args.workers}): 1 runs serially, N runs N worker "
-                             "processes.")
+    (``--workers`` is checked by the library functions, ``run_sweep`` and ``run_ensemble``.)
+    """
     if args.engine == "dask" or args.scheduler:
         from sim.sweep.engines import DASK_HINT, EngineUnavailable
 
@@ -111,15 +106,15 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
 @_guard
 def cmd_ensemble(args: argparse.Namespace) -> int:
     """Run ``ensemble``."""
-    from sim.ensemble import FAN_METRICS, check_fan_metrics, run_ensemble
+    from sim.ensemble import FAN_METRICS, run_ensemble
+    from sim.loader import load_scenario
     from sim.sweep.schema import SweepFileError
 
     if args.seeds < 1:
         raise SweepFileError("--seeds must be at least 1.")
     _check_engine(args)
-    check_fan_metrics(args.metrics or FAN_METRICS)
     overrides = _parse_sets(args.set)
-    importlib.import_module("sim").load_scenario(args.scenario, overrides=overrides or None)
+    load_scenario(args.scenario, overrides=overrides or None)
     res = run_ensemble(args.scenario, args.seeds, root_seed=args.root_seed, overrides=overrides, out=args.out,
                        engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
                        progress=not args.no_progress, plots=not args.no_plots,
@@ -207,17 +202,20 @@ def add_sensitivity_parser(subparsers) -> argparse.ArgumentParser:
 @_guard
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``sensitivity``."""
-    from sim.sensitivity import planned_runs, run_sensitivity
+    from sim.sensitivity import run_sensitivity
     from sim.sweep.schema import load_sweep
 
     spec = load_sweep(args.sweep, method=args.method)
     _check_engine(args)
     out = Path(args.out) if args.out else _default_out(spec, f"_{args.method}")
-    print(f"{args.method}: {len(spec.parameters)} parameters -> {planned_runs(spec, args.method)} runs "
-          f"(incl. {spec.replicates} replicates)", file=sys.stderr)
+
+    def announce(design) -> None:  # once the design is built and checked: a bad one is the only message
+        print(f"{args.method}: {len(spec.parameters)} parameters -> {len(design.samples) * spec.replicates} runs "
+              f"(incl. {spec.replicates} replicates)", file=sys.stderr)
+
     res = run_sensitivity(spec, args.method, out, engine=args.engine, workers=args.workers,
                           scheduler=args.scheduler, progress=not args.no_progress, plots=not args.no_plots,
-                          retry_failed=args.retry_failed)
+                          retry_failed=args.retry_failed, on_plan=announce)
     ex = res.sweep.execution
     print(f"sensitivity ({args.method}): {ex.total} runs, {ex.ok} ok, {ex.failed} failed{_not_run(ex)} -> {res.csv}")
     for o, why in res.skipped.items():

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import atomic_write_frame, atomic_write_json
-from sim.sweep.engines import RunTask
+from sim.sweep.engines import RunTask, check_workers
 from sim.sweep.outcomes import compute, daily_from_matrix, totals_matrix
 from sim.sweep.runner import QUANTILES, Execution, draw_safely, execute_tasks, spawn_seeds, versions
 from sim.sweep.schema import OutcomeSpec, SweepFileError
@@ -207,8 +207,14 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
     Returns:
         The ensemble result.
 
+    Raises:
+        SweepFileError: For a fan-chart metric that is not recorded per border.
+        EngineUnavailable: For a bad worker count or engine.
+        sim.ScenarioError: If the scenario cannot be loaded.
+
     """
     check_fan_metrics(fan_metrics)
+    check_workers(workers)
     scenario = Path(scenario).resolve()
     label = label or scenario.stem
     out = Path(out) if out else Path("outputs/ensembles") / f"{scenario.stem}_{seeds}seeds"

@@ -20,6 +20,7 @@ Outputs in the sweep folder: ``sensitivity_<method>.csv`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import atomic_write_frame
-from sim.sweep.design import runs_needed
+from sim.sweep.design import Design, runs_needed
 from sim.sweep.runner import SweepResult, draw_safely, run_sweep
 from sim.sweep.schema import SweepFileError, SweepSpec
 
@@ -118,7 +119,8 @@ def plot_indices(indices: pd.DataFrame, method: str, folder: Path) -> list[Path]
 
 def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str | None = None,
                     workers: int | None = None, scheduler: str | None = None, progress: bool = True,
-                    plots: bool = True, retry_failed: bool = False) -> SensitivityResult:
+                    plots: bool = True, retry_failed: bool = False,
+                    on_plan: Callable[[Design], object] | None = None) -> SensitivityResult:
     """Run the method's design for a sweep file and compute SALib indices.
 
     Args:
@@ -131,19 +133,22 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
         progress: Progress bar.
         plots: Write plots.
         retry_failed: Re-run failed runs.
+        on_plan: Called with the design once it is built and checked, before any run
+            (see :func:`~sim.sweep.runner.run_sweep`).
 
     Returns:
         The indices and the underlying sweep result.
 
     Raises:
-        SweepFileError: Unknown method or parameters without ranges.
+        SweepFileError: Unknown method, parameters without ranges or a Sobol base sample
+            that is not a power of two.
 
     """
     if method not in METHODS:
         raise SweepFileError(f"Sweep file {spec.path}: unknown sensitivity method '{method}'; use morris or sobol.")
     out = Path(out)
     result = run_sweep(spec, out, engine=engine, workers=workers, scheduler=scheduler, progress=progress,
-                       method=method, retry_failed=retry_failed, plots=False)
+                       method=method, retry_failed=retry_failed, plots=False, on_plan=on_plan)
     indices, skipped = analyze(spec, method, result)
     csv = out / f"sensitivity_{method}.csv"
     atomic_write_frame(csv, indices)

@@ -3,9 +3,11 @@
 import json
 
 import pandas as pd
+import pytest
 import yaml
 from sweep_helpers import short_scenario
 
+import sim
 from sim.cli_analysis import main as cli
 from sim.ensemble import run_ensemble
 from sim.sweep.runner import spawn_seeds
@@ -106,4 +108,35 @@ def test_zero_workers_exits_2(tmp_path, capsys):
         assert cli(["ensemble", str(scen), "--seeds", "1", "--workers", n, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err
         assert f"--workers must be 1 or more (got {n})" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_scenario_fingerprint_is_the_scenario_hash_without_run_free_keys(tmp_path):
+    from sim.api import scenario_hash
+    from sim.sweep.store import scenario_fingerprint
+
+    path = short_scenario(tmp_path, "a")
+    scen = sim.load_scenario(str(path))
+    assert scenario_fingerprint(scen) == scenario_fingerprint(path)  # a loaded scenario is not loaded again
+    assert scenario_fingerprint(scen, {"demand.scale": 2}) == scenario_fingerprint(path, {"demand.scale": 2})
+    assert scenario_fingerprint(scen) == scenario_hash(scen, exclude=("observed", "description", "seed"))[:16]
+    reseeded = sim.load_scenario(str(path), overrides={"seed": 42, "description": "other words"})
+    assert scenario_fingerprint(reseeded) == scenario_fingerprint(scen)
+    # the default scenario_hash leaves out only the seed
+    assert scenario_hash(sim.load_scenario(str(path), overrides={"seed": 42})) == scenario_hash(scen)
+    assert scenario_hash(reseeded) != scenario_hash(scen)
+    assert scenario_hash(reseeded, exclude=()) != scenario_hash(sim.load_scenario(str(path), overrides={"seed": 42}),
+                                                                  exclude=())
+
+
+def test_library_refuses_bad_workers_and_fan_metrics_before_writing(tmp_path):
+    from sim.sweep.engines import EngineUnavailable
+    from sim.sweep.schema import SweepFileError
+
+    scen = short_scenario(tmp_path)
+    for workers in (0, -1, 1.5, True):
+        with pytest.raises(EngineUnavailable, match=r"--workers must be 1 or more \(got "):
+            run_ensemble(scen, 1, out=tmp_path / "o", workers=workers, progress=False)
+    with pytest.raises(SweepFileError, match="--metric 'atempts'.*did you mean 'attempts'"):
+        run_ensemble(scen, 1, out=tmp_path / "o", fan_metrics=("atempts",), progress=False)
     assert not (tmp_path / "o").exists()

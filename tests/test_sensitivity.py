@@ -18,8 +18,10 @@ PARAMS = {"demand.scale": {"range": [0.5, 1.5]}, "state_actors.belarus.facilitat
 def test_indices_for_every_parameter(tmp_path, method, design, runs, cols):
     spec = load_sweep(sweep_file(tmp_path, parameters=PARAMS, design=design, replicates=1), method=method)
     assert planned_runs(spec, method) == runs
-    res = run_sensitivity(spec, method, tmp_path / "out", workers=2, progress=False)
+    planned = []
+    res = run_sensitivity(spec, method, tmp_path / "out", workers=2, progress=False, on_plan=planned.append)
     assert res.sweep.execution.ok == runs
+    assert len(planned) == 1 and len(planned[0].samples) * spec.replicates == runs
     idx = pd.read_csv(res.csv)
     assert len(idx) == len(PARAMS) * len(spec.outcomes)
     for o, g in idx.groupby("outcome"):
@@ -52,3 +54,11 @@ def test_sobol_sample_count_must_be_a_power_of_two(tmp_path, capsys):
     spec.design.samples = 6
     with pytest.raises(SweepFileError, match="use 4 or 8"):
         build_design(spec)
+
+
+def test_bad_worker_count_is_the_only_message(tmp_path, capsys):
+    path = sweep_file(tmp_path, parameters=PARAMS, design={"method": "morris", "trajectories": 2}, replicates=1)
+    assert cli(["sensitivity", str(path), "--method", "morris", "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--workers must be 1 or more (got 0)" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

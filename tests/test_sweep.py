@@ -395,3 +395,139 @@ def test_one_writer_per_output_folder(tmp_path, capsys):
     assert cli(["sweep", str(sweep_file(tmp_path)), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "in use by another running command" in capsys.readouterr().err
     holder.close()
+
+
+def test_multiplier_of_a_non_numeric_key_is_refused_even_without_key_checks(tmp_path):
+    from sim.sweep.runner import plan_tasks
+    from sim.sweep.schema import SweepFileError, base_values, expand
+
+    for key, needle in [("border_services.PL.reception", "is 'bialystok'"),
+                        ("border_services.PL.segments.kuznica.gaurds", "has no value")]:
+        path = sweep_file(tmp_path, replicates=1, parameters={"guards_x": {"keys": [key], "values": [2]}})
+        spec = load_sweep(path, check_keys=False)
+        assert base_values(spec) == {key: None if "gaurds" in key else "bialystok"}
+        with pytest.raises(SweepFileError, match=f"'parameters.guards_x.keys': '{key}' {needle}.*not a number"):
+            plan_tasks(spec, build_design(spec))  # never a `key: None` (or 'bialystok') override
+        with pytest.raises(SweepFileError, match="cannot be multiplied"):
+            expand(spec, {"guards_x": 2.0}, base_values(spec))
+
+
+def test_base_values_lets_a_bug_in_loading_raise(tmp_path, monkeypatch):
+    import sim.loader
+    from sim.sweep.schema import base_values
+
+    spec = load_sweep(sweep_file(tmp_path))
+    assert base_values(spec)["demand.scale"] == 1.0
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not bad input")
+
+    monkeypatch.setattr(sim.loader, "load_scenario", broken)
+    assert base_values(spec)["demand.scale"] == 1.0  # loaded once by load_sweep: not read again
+    spec.overrides = {**spec.overrides, "demand.scale": 0.9}  # a changed override reloads ...
+    with pytest.raises(RuntimeError, match="a bug"):  # ... and a bug is not turned into None values
+        base_values(spec)
+
+
+def test_a_sweep_reads_its_base_scenario_file_once(monkeypatch):
+    import sim.loader
+    import sim.sweep.checks
+    from sim.schema import Scenario
+    from sim.sweep.runner import plan_tasks
+    from sim.sweep.store import scenario_fingerprint
+
+    real = sim.loader.load_scenario
+    from_file = []
+
+    def counting(source, overrides=None):
+        if not isinstance(source, (Scenario, dict)):
+            from_file.append(str(source))
+        return real(source, overrides)
+
+    monkeypatch.setattr(sim.loader, "load_scenario", counting)
+    monkeypatch.setattr(sim.sweep.checks, "load_scenario", counting)
+    spec = load_sweep(ROOT / "scenarios" / "sweeps" / "belarus_2021_morris.yaml")
+    design = build_design(spec)
+    assert len(plan_tasks(spec, design)) == 220
+    scenario_fingerprint(spec.base_scenario())
+    assert from_file == [str(spec.base_path)]
+
+
+def test_recorder_key_spaces_match_the_model_for_every_shipped_scenario():
+    from sim.loader import is_network_fragment
+    from sim.model import CorridorModel
+    from sim.sweep.checks import recorder_key_spaces
+
+    files = [f for f in sorted((ROOT / "scenarios").glob("*.yaml")) if not is_network_fragment(f)]
+    assert len(files) >= 4
+    for f in files:
+        scenario = sim.load_scenario(str(f))
+        model = CorridorModel(scenario, rng=0)
+        assert recorder_key_spaces(scenario) == model._key_spaces(), f.name
+        assert list(model.recorder.counting_rules) == list(scenario.border_services), f.name
+
+
+def test_every_recorded_metric_is_a_known_outcome_metric(tmp_path):
+    from sim.recorder import METRICS
+    from sim.sweep.checks import check_outcomes
+    from sim.sweep.schema import SweepFileError
+
+    names = [m.name for m in METRICS] + ["reported", "state_crossed"]
+    check_outcomes(tmp_path / "x.yaml", {n: OutcomeSpec(metric=n) for n in names})
+    with pytest.raises(SweepFileError, match="unknown metric 'atempts' \\(did you mean 'attempts'\\?\\)"):
+        check_outcomes(tmp_path / "x.yaml", {"a": OutcomeSpec(metric="atempts")})
+
+
+def test_run_sweep_refuses_zero_workers_before_writing(tmp_path):
+    from sim.sweep.engines import EngineUnavailable
+
+    spec = load_sweep(sweep_file(tmp_path))
+    with pytest.raises(EngineUnavailable, match=r"--workers must be 1 or more \(got 0\)"):
+        run_sweep(spec, tmp_path / "o", workers=0, progress=False)
+    assert not (tmp_path / "o").exists()
+
+
+def test_draw_safely_names_the_error_and_lets_interrupts_through():
+    from sim.sweep.runner import draw_safely
+
+    warnings: list[str] = []
+    for exc in (ValueError("bad grid value\nsecond line"), OSError()):
+        def draw(exc=exc):
+            raise exc
+        draw_safely("plots/x.png", draw, warnings)
+    assert warnings == ["plots/x.png not drawn (ValueError: bad grid value); the tables are complete.",
+                        "plots/x.png not drawn (OSError); the tables are complete."]
+    for stop in (KeyboardInterrupt, SystemExit):
+        def interrupted(stop=stop):
+            raise stop()
+        with pytest.raises(stop):
+            draw_safely("plots/x.png", interrupted, warnings)
+    assert len(warnings) == 2
+
+
+def test_parquet_errors_of_data_or_disk_are_warnings_and_bugs_raise(tmp_path, monkeypatch):
+    from sim.sweep.runner import _write_parquet
+
+    runs = pd.DataFrame({"run": [0], "value": [1.0]})
+    path = tmp_path / "runs.parquet"
+    errors = [ValueError("bad column"), TypeError("mixed types"), OSError("disk full")]
+    pyarrow = pytest.importorskip("pyarrow")
+    errors.append(pyarrow.lib.ArrowNotImplementedError("no such type"))
+    for exc in errors:
+        path.write_bytes(b"an old table")
+
+        def failing(*args, exc=exc, **kwargs):
+            raise exc
+
+        monkeypatch.setattr(pd.DataFrame, "to_parquet", failing)
+        warnings: list[str] = []
+        _write_parquet(path, runs, warnings)
+        assert not path.exists()  # never a stale table beside a fresh runs.csv
+        assert warnings == [f"runs.parquet not written ({type(exc).__name__}: {exc}); runs.csv has the same table."]
+
+    def buggy(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", buggy)
+    with pytest.raises(ZeroDivisionError):
+        _write_parquet(path, runs, [])

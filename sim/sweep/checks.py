@@ -4,21 +4,35 @@ An outcome that names a country, place or date window the run never records
 would silently be zero in every run; these checks refuse it up front with a
 one-paragraph :class:`~sim.sweep.schema.SweepFileError` (exit code 2) and a
 did-you-mean hint. Which (country, place) rows a metric has is read from the
-simulator's own recorder key spaces (border segments, routes, destinations,
+simulator's recorder key spaces (border segments, routes, destinations,
 repatriation flights; ``reported`` per border country; ``state_<name>`` with no
-country), so the check cannot drift from what a run writes.
+country), computed from the scenario as the model computes them (a test compares
+:func:`recorder_key_spaces` with the model's own for every shipped scenario), so the
+check cannot drift from what a run writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.sweep.schema import OutcomeSpec, SweepFileError, SweepSpec, _cast, _is_number, base_values, expand
+from sim.errors import ScenarioError
+from sim.loader import load_scenario
+from sim.recorder import METRICS
+from sim.sweep.schema import (
+    OutcomeSpec,
+    SweepFileError,
+    SweepSpec,
+    _cast,
+    _is_number,
+    base_values,
+    cannot_apply,
+    expand,
+    not_a_number,
+)
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
@@ -44,22 +58,9 @@ def check_sobol_samples(path: Path, n: int | None) -> None:
                              f"(got {n}), or its indices lose their convergence properties; use {low} or {high}.")
 
 
-KNOWN_METRICS = {
-    "arrivals_minsk", "in_minsk", "at_border", "attempts", "crossed", "apprehended", "turned_back",
-    "detained", "asylum_claims", "prevented", "onward_arrivals", "returned_minsk", "repatriated",
-    "deaths", "reported", "deported",
-}
-
-
-def known_metrics() -> set[str]:
-    """Return the metric names the core records (from ``sim.recorder`` when present)."""
-    names = set(KNOWN_METRICS)
-    try:
-        rec = importlib.import_module("sim.recorder")
-        names |= {getattr(m, "name", m) for m in getattr(rec, "METRICS", [])}
-    except ImportError:
-        pass
-    return names
+# Metrics a run records: the recorder's, plus each border country's official count.
+# (The journey states, ``state_<name>``, are checked against sim.population.STATE_NAMES.)
+KNOWN_METRICS = frozenset({m.name for m in METRICS} | {"reported"})
 
 
 def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "Sweep file") -> None:
@@ -69,7 +70,7 @@ def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "S
     """
     from sim.population import STATE_NAMES
 
-    metrics = known_metrics()
+    metrics = KNOWN_METRICS
     for name, o in outcomes.items():
         if o.metric.startswith("state_"):
             if o.metric[6:] not in STATE_NAMES:
@@ -84,42 +85,40 @@ def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "S
 
 
 def check_key_paths(spec: SweepSpec) -> None:
-    """Apply each parameter (at its first value/low end) to the base scenario.
+    """Apply each parameter (at each of its values, or both ends of its range) to the base scenario.
+
+    All parameters are applied together to the base scenario already loaded by
+    :meth:`~sim.sweep.schema.SweepSpec.base_scenario` (no file is read again); only when
+    that fails are they applied from the scenario file one at a time, as a run applies
+    them, to name the culprit with the loader's message (file, line, did-you-mean).
 
     Raises:
         SweepFileError: If ``sim.load_scenario`` rejects a key path or value.
 
     """
-    core = importlib.import_module("sim")
-    err_type = getattr(core, "ScenarioError", Exception)
+    base = spec.base_scenario()
 
     def attempt(label: str, overrides: dict) -> None:
         try:
-            core.load_scenario(str(spec.base_path), overrides=overrides)
-        except err_type as exc:
-            msg = getattr(exc, "message", str(exc))
-            raise SweepFileError(f"Sweep file {spec.path}: '{label}' cannot be applied to base scenario "
-                                 f"{spec.base_path}: {msg}") from None
+            load_scenario(str(spec.base_path), overrides=overrides)
+        except ScenarioError as exc:
+            raise SweepFileError(cannot_apply(spec, label, exc)) from None
 
-    attempt("overrides", dict(spec.overrides))
     bases = base_values(spec)
     for name, p in spec.parameters.items():
         for key in p.keys or []:
-            if _is_number(bases.get(key)):
-                continue
             if bases.get(key) is None:  # the loader names an unknown key, with a did-you-mean
                 attempt(f"parameters.{name}.keys", {**spec.overrides, key: 1})
-            raise SweepFileError(f"Sweep file {spec.path}: 'parameters.{name}.keys': '{key}' is "
-                                 f"{bases.get(key)!r} in base scenario {spec.base_path}, not a number, so it "
-                                 "cannot be multiplied; list numeric keys only (e.g. ...segments.kuznica.guards).")
+            if not _is_number(bases.get(key)):
+                raise SweepFileError(not_a_number(spec, name, key, bases.get(key)))
     probes = {k: (p.values if p.values is not None else [p.range[0], p.range[1]]) for k, p in spec.parameters.items()}
     depth = max(len(v) for v in probes.values())
     for i in range(depth):  # all parameters at once (fast); one at a time only to name a culprit
         row = {k: _cast(v[min(i, len(v) - 1)], spec.parameters[k], bases.get(k)) for k, v in probes.items()}
         together = expand(spec, row, bases)
         try:
-            core.load_scenario(str(spec.base_path), overrides={**spec.overrides, **together})
-        except err_type:
+            load_scenario(base, overrides=together)
+        except ScenarioError:
             for key, value in row.items():
                 attempt(f"parameters.{key}", {**spec.overrides, **expand(spec, {key: value}, bases)})
             attempt("parameters", {**spec.overrides, **together})
@@ -154,8 +153,34 @@ class OutcomeKeys:
         return OutcomeKeys(rows, min(starts, default=None), max(ends, default=None), self.source or other.source)
 
 
+def recorder_key_spaces(scenario) -> dict[str, list[tuple[str, str]]]:
+    """The recorder's key spaces of a run of ``scenario``: space name -> (label, country) pairs.
+
+    The same labels, countries and order as ``CorridorModel(scenario)._key_spaces()``,
+    read from the scenario alone (no network, population or agents are built).
+
+    Args:
+        scenario: A validated :class:`sim.schema.Scenario`.
+
+    Returns:
+        Key space name (segment, route, destination, repatriation, country, minsk) -> pairs.
+
+    """
+    services = scenario.border_services
+    carriers = scenario.carriers
+    return {
+        "segment": [(sid, c) for c, bs in services.items() for sid in bs.segments],
+        "route": [(rid, "BY") for car in carriers.values() for rid in car.routes],
+        "destination": [(d, scenario.places[d].country) for d in scenario.migrants.destinations],
+        "repatriation": [(rid, scenario.places[rep.to].country) for car in carriers.values()
+                         for rid, rep in car.repatriation.items()],
+        "country": [(c, c) for c in services],
+        "minsk": [("minsk", "BY")],
+    }
+
+
 def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
-    """Read the rows a run of ``scenario`` writes from the model's recorder (no day is simulated).
+    """Return the rows a run of ``scenario`` writes, from the recorder's key spaces (nothing is simulated).
 
     Args:
         scenario: A validated :class:`sim.schema.Scenario`.
@@ -165,19 +190,17 @@ def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
         The outcome keys.
 
     """
-    from sim.model import CorridorModel
     from sim.population import STATE_NAMES
-    from sim.recorder import METRICS
 
-    rec = CorridorModel(scenario, rng=0).recorder
+    spaces = recorder_key_spaces(scenario)
     rows: dict[str, dict[str, set[str]]] = {}
     for m in METRICS:
         by_country = rows.setdefault(m.name, {})
-        for label, country in rec.key_spaces[m.keys]:
+        for label, country in spaces[m.keys]:
             by_country.setdefault(country, set())
             if m.per_place:
                 by_country[country].add(label)
-    rows["reported"] = {c: set() for c in rec.counting_rules}
+    rows["reported"] = {c: set() for c in scenario.border_services}  # one counting rule set per service
     for s in STATE_NAMES:
         rows[f"state_{s}"] = {"": set()}
     return OutcomeKeys(rows, scenario.start, scenario.end, source)
@@ -268,9 +291,8 @@ def check_sweep_outcomes(spec: SweepSpec) -> None:
         SweepFileError: As :func:`check_outcomes_against`.
 
     """
-    core = importlib.import_module("sim")
     src = f"base scenario {spec.base_path}" + (" with the sweep's overrides" if spec.overrides else "")
-    base = core.load_scenario(str(spec.base_path), overrides=dict(spec.overrides) or None)
+    base = spec.base_scenario()
     keys = keys_from_scenario(base, src)
     bases = None
     for name, p in spec.parameters.items():
@@ -280,6 +302,6 @@ def check_sweep_outcomes(spec: SweepSpec) -> None:
             continue
         bases = base_values(spec) if bases is None else bases
         for v in p.values:
-            over = {**spec.overrides, **expand(spec, {name: _cast(v, p, bases.get(name))}, bases)}
-            keys = keys.merge(keys_from_scenario(core.load_scenario(str(spec.base_path), overrides=over), src))
+            over = expand(spec, {name: _cast(v, p, bases.get(name))}, bases)
+            keys = keys.merge(keys_from_scenario(load_scenario(base, overrides=over), src))
     check_outcomes_against(spec.outcomes, keys, f"Sweep file {spec.path}")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.sweep.checks import check_sobol_samples
 from sim.sweep.schema import SweepFileError, SweepSpec, base_values, cast_value
 
 
@@ -89,7 +90,8 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
         The design.
 
     Raises:
-        SweepFileError: If the design lacks a needed setting.
+        SweepFileError: If the design lacks a needed setting, or a Sobol base sample is not a
+            power of two (checked here, not when the file is loaded, so every caller is covered).
 
     """
     method = method or spec.design.method
@@ -117,8 +119,6 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
         rows = [tuple(r) for r in X]
     elif method == "sobol":
         from SALib.sample import sobol
-
-        from sim.sweep.checks import check_sobol_samples
 
         n = d.samples or 8
         check_sobol_samples(spec.path, n)

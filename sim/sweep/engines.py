@@ -265,6 +265,21 @@ class DaskEngine:
             self._cluster.close()
 
 
+def check_workers(workers: int) -> None:
+    """Refuse a worker count that is not a whole number of 1 or more.
+
+    Called by :func:`make_engine` and, before anything is written, by the commands'
+    library functions (``run_sweep``, ``run_ensemble``).
+
+    Raises:
+        EngineUnavailable: Naming the value (exit code 2).
+
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise EngineUnavailable(f"--workers must be 1 or more (got {workers!r}), a whole number: 1 runs serially, "
+                                "N runs N worker processes.")
+
+
 def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = None):
     """Create an engine.
 
@@ -280,9 +295,7 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
         EngineUnavailable: Unknown kind, fewer than one worker or Dask missing.
 
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise EngineUnavailable(f"--workers must be a whole number of 1 or more (got {workers}); "
-                                "1 runs serially, N runs N worker processes.")
+    check_workers(workers)
     if scheduler and kind == "local":
         kind = "dask"
     if kind == "dask":

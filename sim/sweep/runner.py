@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.outputs import atomic_write_bytes, atomic_write_frame, atomic_write_json
 from sim.sweep.design import Design, build_design
-from sim.sweep.engines import EngineUnavailable, RunTask, make_engine
+from sim.sweep.engines import EngineUnavailable, RunTask, check_workers, make_engine
 from sim.sweep.outcomes import OutcomeCollector
 from sim.sweep.schema import SweepSpec, base_values, expand
 from sim.sweep.store import RunStore, scenario_fingerprint
@@ -142,7 +142,12 @@ def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
 
 
 def draw_safely(what: str, draw: Callable[[], object], warnings: list[str]) -> None:
-    """Call ``draw``; a failure becomes a warning line, never a lost result.
+    """Call ``draw``; an error in it becomes a warning line, never a lost result.
+
+    Plots are drawn after every table is written, from data a plotting library may
+    still trip over (an odd grid value, a font, a full disk), so any ``Exception``
+    is turned into a warning naming its type and message. ``KeyboardInterrupt`` and
+    ``SystemExit`` are not exceptions of that kind and pass through.
 
     Args:
         what: The plot(s) being drawn, for the warning.
@@ -153,8 +158,9 @@ def draw_safely(what: str, draw: Callable[[], object], warnings: list[str]) -> N
     try:
         draw()
     except Exception as exc:  # noqa: BLE001 - tables are written; a plot must not lose them
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        warnings.append(f"{what} not drawn ({type(exc).__name__}: {first}); the tables are complete.")
+        text = str(exc).strip()
+        first = f": {text.splitlines()[0]}" if text else ""
+        warnings.append(f"{what} not drawn ({type(exc).__name__}{first}); the tables are complete.")
 
 
 def flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -167,17 +173,32 @@ def flat(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _parquet_errors() -> tuple[type[Exception], ...]:
+    """Errors pandas / pyarrow raise for a table they cannot write (bad data or I/O)."""
+    errors: tuple[type[Exception], ...] = (OSError, ValueError, TypeError)
+    try:
+        from pyarrow.lib import ArrowException
+    except ImportError:
+        return errors
+    return (*errors, ArrowException)
+
+
 def _write_parquet(path: Path, runs: pd.DataFrame, warnings: list[str]) -> None:
-    """Write runs.parquet fresh, or remove an old one so it never goes stale."""
+    """Write runs.parquet fresh, or remove an old one so it never goes stale.
+
+    Without a Parquet engine only runs.csv is written; a table the engine cannot
+    write becomes a warning (runs.csv holds the same table). Other errors are bugs
+    and propagate.
+    """
     import io
 
+    buf = io.BytesIO()
     try:
-        buf = io.BytesIO()
         flat(runs).to_parquet(buf, index=False)
     except ImportError:  # no pyarrow / fastparquet: runs.csv only
         path.unlink(missing_ok=True)
         return
-    except Exception as exc:  # noqa: BLE001 - the CSV holds the same table
+    except _parquet_errors() as exc:
         path.unlink(missing_ok=True)
         warnings.append(f"runs.parquet not written ({type(exc).__name__}: {exc}); runs.csv has the same table.")
         return
@@ -245,7 +266,8 @@ class SweepResult:
 
 def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, workers: int | None = None,
               scheduler: str | None = None, progress: bool = True, method: str | None = None,
-              retry_failed: bool = False, plots: bool = True) -> SweepResult:
+              retry_failed: bool = False, plots: bool = True,
+              on_plan: Callable[[Design], object] | None = None) -> SweepResult:
     """Plan, execute (resumably) and aggregate a sweep.
 
     Args:
@@ -258,15 +280,25 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
         method: Override the design method (sensitivity).
         retry_failed: Re-run failed runs.
         plots: Write plots.
+        on_plan: Called with the design once it is built and checked, before the output
+            folder is touched (e.g. to tell the user how many runs are coming).
 
     Returns:
         The sweep result (tables are also written to ``out``).
 
+    Raises:
+        SweepFileError: For a design or parameter the base scenario cannot take.
+        EngineUnavailable: For a bad worker count or engine.
+
     """
     out = Path(out)
+    workers = spec.engine.workers if workers is None else workers
+    check_workers(workers)
     design = build_design(spec, method)
     tasks = plan_tasks(spec, design)
-    scen_hash = scenario_fingerprint(spec.base_path, spec.overrides)
+    scen_hash = scenario_fingerprint(spec.base_scenario())  # fixed overrides already applied
+    if on_plan is not None:
+        on_plan(design)
     store = RunStore(out)
     plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{scen_hash}",
             "scenario_hash": scen_hash, "sweep": str(spec.path),
@@ -276,7 +308,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     warnings: list[str] = []
     atomic_write_frame(out / "samples.csv", flat(design.samples.reset_index()))
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    ex = execute_tasks(store, tasks, engine or spec.engine.kind, workers or spec.engine.workers,
+    ex = execute_tasks(store, tasks, engine or spec.engine.kind, workers,
                        scheduler or spec.engine.scheduler, progress=progress, retry_failed=retry_failed,
                        desc=spec.name or spec.path.stem)
     runs = runs_table(store, design.samples, spec.outcomes)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -187,6 +186,7 @@ class SweepSpec(_Strict):
     # Set by load_sweep, not part of the file.
     _path: Path | None = None
     _base_path: Path | None = None
+    _base: Any = None  # (what it was loaded from, the validated base scenario): see base_scenario()
 
     @property
     def path(self) -> Path:
@@ -197,6 +197,32 @@ class SweepSpec(_Strict):
     def base_path(self) -> Path:
         """The resolved base scenario file."""
         return self._base_path or Path(self.base)
+
+    def base_scenario(self) -> Any:
+        """The validated base scenario with the fixed ``overrides`` applied, loaded once and then reused.
+
+        :func:`load_sweep` loads it while checking the file; the checks, the design, the
+        run plan and the plan's scenario hash all read this one object. It is loaded
+        again only if ``base`` or ``overrides`` were changed since.
+
+        Returns:
+            A :class:`sim.schema.Scenario`.
+
+        Raises:
+            SweepFileError: If the base scenario or the fixed overrides are invalid.
+
+        """
+        from sim.errors import ScenarioError
+        from sim.loader import load_scenario
+
+        source = (str(self.base_path), json.dumps(self.overrides, sort_keys=True, default=str))
+        if self._base is None or self._base[0] != source:
+            try:
+                scenario = load_scenario(str(self.base_path), overrides=dict(self.overrides) or None)
+            except ScenarioError as exc:
+                raise SweepFileError(cannot_apply(self, "overrides", exc)) from None
+            self._base = (source, scenario)
+        return self._base[1]
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs (not the engine)."""
@@ -220,10 +246,6 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
     return f"Sweep file {path}: " + "; ".join(parts) + "."
 
 
-def _core():
-    return importlib.import_module("sim")
-
-
 def resolve_base(sweep_path: Path, base: str) -> Path:
     """Resolve the base scenario: relative to the sweep file, else to the cwd."""
     p = Path(base)
@@ -233,26 +255,18 @@ def resolve_base(sweep_path: Path, base: str) -> Path:
     return near if near.exists() else p.resolve()
 
 
-def get_path(data: Any, dotted: str) -> Any:
-    """Look up a dotted key path in nested dicts/lists (KeyError if absent).
+def cannot_apply(spec: SweepSpec, label: str, exc: Exception) -> str:
+    """Message for a sweep entry (``label``) that the scenario loader refused with ``exc``."""
+    msg = getattr(exc, "message", None) or str(exc)
+    return f"Sweep file {spec.path}: '{label}' cannot be applied to base scenario {spec.base_path}: {msg}"
 
-    As in the scenario loader, a mapping key that itself holds dots (an event's
-    ``set`` keys) is matched whole: ``events.2.set.border_services.PL.policy.turn_back_share``.
-    """
-    cur = data
-    parts = dotted.split(".")
-    i = 0
-    while i < len(parts):
-        if isinstance(cur, list):
-            cur, i = cur[int(parts[i])], i + 1
-        elif isinstance(cur, dict):
-            j = next((k for k in range(len(parts), i, -1) if ".".join(parts[i:k]) in cur), None)
-            if j is None:
-                raise KeyError(parts[i])
-            cur, i = cur[".".join(parts[i:j])], j
-        else:
-            cur, i = getattr(cur, parts[i]), i + 1
-    return cur
+
+def not_a_number(spec: SweepSpec, name: str, key: str, base: Any) -> str:
+    """Message for a multiplier key whose base value cannot be multiplied."""
+    what = "has no value" if base is None else f"is {base!r}"
+    return (f"Sweep file {spec.path}: 'parameters.{name}.keys': '{key}' {what} in base scenario "
+            f"{spec.base_path}, not a number, so it cannot be multiplied; list numeric keys only "
+            "(e.g. ...segments.kuznica.guards).")
 
 
 def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = None) -> SweepSpec:
@@ -262,8 +276,11 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
         path: The YAML sweep file.
         check_keys: Apply every parameter and fixed override to the base
             scenario through ``sim.load_scenario`` so unknown key paths or
-            invalid values fail now, not after hours of runs.
+            invalid values fail now, not after hours of runs. (The base
+            scenario with the fixed overrides is always loaded and checked.)
         method: Design that will be used instead of the file's (sensitivity).
+            The size of a Sobol design is checked when it is built
+            (:func:`sim.sweep.design.build_design`).
 
     Returns:
         The validated sweep.
@@ -301,11 +318,10 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
             if p.range is not None and p.num is None:
                 raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
                                      "'num' (number of grid points).")
-    from sim.sweep.checks import check_key_paths, check_outcomes, check_sobol_samples, check_sweep_outcomes
+    from sim.sweep.checks import check_key_paths, check_outcomes, check_sweep_outcomes
 
-    if method == "sobol":
-        check_sobol_samples(path, spec.design.samples)
     check_outcomes(path, spec.outcomes)
+    spec.base_scenario()  # the one load of the base scenario, reused by every check below and by run_sweep
     if check_keys:
         check_key_paths(spec)
     check_sweep_outcomes(spec)
@@ -323,24 +339,22 @@ def parameter_keys(spec: SweepSpec) -> list[str]:
 def base_values(spec: SweepSpec) -> dict[str, Any]:
     """Return the base scenario's value (fixed overrides applied) at each key path the parameters set.
 
-    None where the key is unknown or the scenario cannot be loaded (reported by
-    :func:`check_key_paths`).
+    None where the key path is not in the scenario (:func:`~sim.sweep.checks.check_key_paths`
+    reports it with the loader's did-you-mean hint).
+
+    Raises:
+        SweepFileError: If the base scenario or the fixed overrides are invalid.
+
     """
-    keys = parameter_keys(spec)
-    core = _core()
-    try:
-        try:
-            scen = core.load_scenario(str(spec.base_path), overrides=dict(spec.overrides) or None)
-        except Exception:  # noqa: BLE001 - bad overrides are reported by check_key_paths
-            scen = core.load_scenario(str(spec.base_path))
-        data = scen.model_dump(by_alias=True) if hasattr(scen, "model_dump") else scen
-    except Exception:  # noqa: BLE001 - reported by check_key_paths
-        return {k: None for k in keys}
+    from sim.errors import ScenarioError
+    from sim.keypaths import get_path
+
+    data = spec.base_scenario().model_dump(by_alias=True)
     out = {}
-    for key in keys:
+    for key in parameter_keys(spec):
         try:
-            out[key] = get_path(data, key)
-        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+            out[key] = get_path(data, key, source=str(spec.base_path))
+        except ScenarioError:
             out[key] = None
     return out
 
@@ -360,6 +374,9 @@ def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[
     Returns:
         Dotted key path -> value.
 
+    Raises:
+        SweepFileError: If a multiplier's key has no numeric value in the base scenario.
+
     """
     out: dict[str, Any] = {}
     for name, value in row.items():
@@ -369,8 +386,10 @@ def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[
             continue
         for key in p.keys:
             base = bases.get(key)
-            scaled = float(base) * float(value) if _is_number(base) else base
-            out[key] = int(round(scaled)) if isinstance(base, int) and not isinstance(base, bool) else scaled
+            if not _is_number(base):
+                raise SweepFileError(not_a_number(spec, name, key, base))
+            scaled = float(base) * float(value)
+            out[key] = int(round(scaled)) if isinstance(base, int) else scaled
     return out
 
 

@@ -19,10 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.outputs import atomic_write_bytes, atomic_write_json
+
+if TYPE_CHECKING:
+    from sim.schema import Scenario
 
 
 class PlanMismatch(Exception):
@@ -175,19 +179,20 @@ def remove_stray_temps(*folders: Path) -> None:
 # Keys of the resolved scenario that no run of an ensemble or sweep depends on: the
 # observed-data path (read by plots and validation only; kept as written, so its form is
 # not stable), the description, and the default seed (every run is given its own seed).
-_NOT_RUN_INPUTS = {"observed", "description", "seed"}
+NOT_RUN_INPUTS = ("observed", "description", "seed")
 
 
-def scenario_fingerprint(scenario: str | Path, overrides: dict | None = None) -> str:
-    """Short SHA-256 of the fully resolved scenario (every ``extends`` parent merged, overrides applied).
+def scenario_fingerprint(scenario: str | Path | Scenario, overrides: dict | None = None) -> str:
+    """Short :func:`sim.api.scenario_hash` of the fully resolved scenario, without the keys no run reads.
 
-    Like :func:`sim.api.scenario_hash` (canonical JSON of the validated scenario)
-    but without the keys that cannot change a run, so a resume is refused
+    Every ``extends`` parent is merged and the overrides applied, and the keys that
+    cannot change a run (:data:`NOT_RUN_INPUTS`) are left out, so a resume is refused
     exactly when the runs would differ: a changed parent file changes the hash,
     moving or reformatting the files does not.
 
     Args:
-        scenario: Scenario YAML path.
+        scenario: Scenario YAML path, or an already validated :class:`sim.schema.Scenario`
+            (not loaded again when no overrides are given).
         overrides: Dotted key path -> value applied to every run.
 
     Returns:
@@ -197,11 +202,11 @@ def scenario_fingerprint(scenario: str | Path, overrides: dict | None = None) ->
         sim.ScenarioError: If the scenario cannot be loaded.
 
     """
-    import hashlib
-
+    from sim.api import scenario_hash
     from sim.loader import load_scenario
+    from sim.schema import Scenario as ScenarioType
 
-    resolved = load_scenario(str(scenario), overrides=dict(overrides) if overrides else None)
-    data = resolved.model_dump(by_alias=True, mode="json", exclude=_NOT_RUN_INPUTS)
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    if not isinstance(scenario, ScenarioType) or overrides:
+        source = scenario if isinstance(scenario, ScenarioType) else str(scenario)
+        scenario = load_scenario(source, overrides=dict(overrides) if overrides else None)
+    return scenario_hash(scenario, exclude=NOT_RUN_INPUTS)[:16]
