@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError, did_you_mean
-from sim.recorder import METRICS
+from sim.recorder import METRICS, key_spaces
 
 COLUMNS = ("outcome", "country", "period_start", "period_end", "statistic", "low", "high", "quality", "source")
 STATISTICS = ("total", "peak")
@@ -138,9 +138,7 @@ def _verdict(check: Check, value: float) -> str:
 
 def check_against_scenario(checks: list[Check], scenario, file: str | None = None) -> None:
     """Every check must name an outcome and a country the scenario's runs report (else a ScenarioError)."""
-    from sim.model import CorridorModel
-
-    spaces = CorridorModel(scenario)._key_spaces()
+    spaces = key_spaces(scenario)
     for c in checks:
         keys = spaces[next(m.keys for m in METRICS if m.name == c.outcome)]
         countries = sorted({country for _, country in keys})

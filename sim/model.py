@@ -17,7 +17,7 @@ from sim.agents.state_actor import StateActor
 from sim.keypaths import set_path
 from sim.network import build_network, journey, minsk_id
 from sim.population import STATE_NAMES, JourneyState, Population
-from sim.recorder import Recorder
+from sim.recorder import Recorder, key_spaces
 
 S = JourneyState
 
@@ -52,7 +52,7 @@ class CorridorModel(mesa.Model):
         self.population = Population(capacity=self._expected_rows(scenario))
         self.barrier_built = np.zeros(len(self.segment_ids))  # km built at the daily rate since set by the scenario
         self.temperature = self._daily_temperature(scenario)
-        self.recorder = Recorder(self.n_days, self._key_spaces(), self._counting_rules(scenario), self.edges)
+        self.recorder = Recorder(self.n_days, key_spaces(scenario), self._counting_rules(scenario), self.edges)
         self.carriers = {cid: Carrier(self, cid) for cid in scenario.carriers}
         self.border_services = {c: BorderService(self, c) for c in scenario.border_services}
         self.state_actors = {aid: StateActor(self, aid) for aid in scenario.state_actors}
@@ -130,17 +130,6 @@ class CorridorModel(mesa.Model):
                            for c, r in self.route_refs]
         self.repat_refs = [(cid, rid) for cid, car in sc.carriers.items() for rid in car.repatriation]
         self.repat_labels = [rid for _, rid in self.repat_refs]
-
-    def _key_spaces(self) -> dict:
-        sc = self.config
-        return {
-            "segment": [(s, self.countries[self.segment_country[j]]) for j, s in enumerate(self.segment_ids)],
-            "route": [(r, "BY") for r in self.route_labels],
-            "destination": [(d, sc.places[d].country) for d in self.destination_ids],
-            "repatriation": [(r, sc.places[sc.carriers[c].repatriation[r].to].country) for c, r in self.repat_refs],
-            "country": [(c, c) for c in self.countries],
-            "minsk": [("minsk", "BY")],
-        }
 
     def _counting_rules(self, sc: schema.Scenario) -> dict:
         rules_by_country = {}

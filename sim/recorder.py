@@ -46,6 +46,25 @@ METRICS = [
 FLOW_METRICS = [m.name for m in METRICS if not m.stock]
 
 
+def key_spaces(scenario) -> dict[str, list[tuple[str, str]]]:
+    """The key spaces the metrics of a run of ``scenario`` are kept in: space name → (label, country) pairs.
+
+    In scenario order, which is the order the model indexes segments, routes, destinations and
+    repatriation routes in; read from the scenario alone, so a sweep or a checks file can be
+    checked against the rows a run will write without running it.
+    """
+    services, carriers = scenario.border_services, scenario.carriers
+    return {
+        "segment": [(sid, c) for c, bs in services.items() for sid in bs.segments],
+        "route": [(rid, "BY") for car in carriers.values() for rid in car.routes],
+        "destination": [(d, scenario.places[d].country) for d in scenario.migrants.destinations],
+        "repatriation": [(rid, scenario.places[rep.to].country) for car in carriers.values()
+                         for rid, rep in car.repatriation.items()],
+        "country": [(c, c) for c in services],
+        "minsk": [("minsk", "BY")],
+    }
+
+
 class Recorder:
     """Holds every metric for every day of a run.
 

@@ -463,7 +463,14 @@ def test_recorder_key_spaces_match_the_model_for_every_shipped_scenario():
     for f in files:
         scenario = sim.load_scenario(str(f))
         model = CorridorModel(scenario, rng=0)
-        assert recorder_key_spaces(scenario) == model._key_spaces(), f.name
+        spaces = recorder_key_spaces(scenario)
+        assert spaces == model.recorder.key_spaces, f.name
+        # the model's own indexes (which rows its rules add to) follow the same order
+        assert [label for label, _ in spaces["segment"]] == model.segment_ids, f.name
+        assert [model.countries[k] for k in model.segment_country] == [c for _, c in spaces["segment"]], f.name
+        assert [label for label, _ in spaces["route"]] == model.route_labels, f.name
+        assert [label for label, _ in spaces["destination"]] == model.destination_ids, f.name
+        assert [label for label, _ in spaces["repatriation"]] == model.repat_labels, f.name
         assert list(model.recorder.counting_rules) == list(scenario.border_services), f.name
 
 

@@ -6,9 +6,9 @@ one-paragraph :class:`~sim.sweep.schema.SweepFileError` (exit code 2) and a
 did-you-mean hint. Which (country, place) rows a metric has is read from the
 simulator's recorder key spaces (border segments, routes, destinations,
 repatriation flights; ``reported`` per border country; ``state_<name>`` with no
-country), computed from the scenario as the model computes them (a test compares
-:func:`recorder_key_spaces` with the model's own for every shipped scenario), so the
-check cannot drift from what a run writes.
+country), from :func:`sim.recorder.key_spaces`, the very function the model builds its
+recorder with (a test checks the model's indexes follow the same order), so the check
+cannot drift from what a run writes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.loader import load_scenario
-from sim.recorder import METRICS
+from sim.recorder import METRICS, key_spaces
 from sim.sweep.schema import (
     OutcomeSpec,
     SweepFileError,
@@ -154,29 +154,8 @@ class OutcomeKeys:
 
 
 def recorder_key_spaces(scenario) -> dict[str, list[tuple[str, str]]]:
-    """The recorder's key spaces of a run of ``scenario``: space name -> (label, country) pairs.
-
-    The same labels, countries and order as ``CorridorModel(scenario)._key_spaces()``,
-    read from the scenario alone (no network, population or agents are built).
-
-    Args:
-        scenario: A validated :class:`sim.schema.Scenario`.
-
-    Returns:
-        Key space name (segment, route, destination, repatriation, country, minsk) -> pairs.
-
-    """
-    services = scenario.border_services
-    carriers = scenario.carriers
-    return {
-        "segment": [(sid, c) for c, bs in services.items() for sid in bs.segments],
-        "route": [(rid, "BY") for car in carriers.values() for rid in car.routes],
-        "destination": [(d, scenario.places[d].country) for d in scenario.migrants.destinations],
-        "repatriation": [(rid, scenario.places[rep.to].country) for car in carriers.values()
-                         for rid, rep in car.repatriation.items()],
-        "country": [(c, c) for c in services],
-        "minsk": [("minsk", "BY")],
-    }
+    """The recorder's key spaces of a run of ``scenario`` (:func:`sim.recorder.key_spaces`)."""
+    return key_spaces(scenario)
 
 
 def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
