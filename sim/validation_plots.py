@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.colours import country_colour
 from sim.figures import save_png
 
 if TYPE_CHECKING:
@@ -83,21 +84,21 @@ def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:
     fig = Figure(figsize=(13, 4.2))
     ax1, ax2 = fig.subplots(1, 2)
     stock = tot[tot["metric"] == "at_border"].pivot_table(index="date", columns="country", values="value")
-    for c in stock.columns:
-        ax1.plot(stock.index, stock[c], label=f"at the {c} border", linewidth=1.8)
+    for i, c in enumerate(stock.columns):
+        ax1.plot(stock.index, stock[c], label=f"at the {c} border", linewidth=1.8, color=country_colour(c, i))
     ax1.plot(stock.index, stock.sum(axis=1), color="black", linewidth=1.2, label="all borders")
     ax1.set_title("People waiting or crossing at the borders (stranded)", fontsize=10.5)
     ax1.legend(fontsize=8)
-    for metric, country, label in [("repatriated", None, "repatriated from Minsk"),
-                                    ("onward_arrivals", "DE", "onward arrivals in Germany"),
-                                    ("deaths", None, "deaths at the border (x100)")]:
+    for metric, country, label, colour in [("repatriated", None, "repatriated from Minsk", "#009e73"),
+                                            ("onward_arrivals", "DE", "onward arrivals in Germany", "#222222"),
+                                            ("deaths", None, "deaths at the border (x100)", "#8c564b")]:
         part = tot[tot["metric"] == metric]
         if country:
             part = part[part["country"] == country]
         series = part.groupby("date")["value"].sum().cumsum()
         if metric == "deaths":
             series = series * 100
-        ax2.plot(series.index, series.values, label=label, linewidth=1.8)
+        ax2.plot(series.index, series.values, label=label, linewidth=1.8, color=colour)
     ax2.set_title("Running totals", fontsize=10.5)
     ax2.legend(fontsize=8)
     for ax in (ax1, ax2):
