@@ -215,8 +215,17 @@ class Population:
     def people_by_state(self) -> np.ndarray:
         """People in each journey state, indexed by :class:`JourneyState`."""
         out = self._final_people.copy()
-        for rows in (self._at_origin, self.travelling_rows()):
-            out += np.bincount(self.state[rows], weights=self.size[rows], minlength=len(JourneyState)).astype(np.int64)
+        rows = self.travelling_rows()
+        out += np.bincount(self.state[rows], weights=self.size[rows], minlength=len(JourneyState)).astype(np.int64)
+        rows = self._at_origin  # rows added since the refresh are counted with the travelling ones
+        state, size = self.state[rows], self.size[rows]
+        at_origin = state <= LAST_AT_ORIGIN  # nearly all: counted with two sums, the few others by bincount
+        booked = int(size[state == JourneyState.BOOKED].sum())
+        out[JourneyState.PROSPECTIVE] += int(size[at_origin].sum()) - booked
+        out[JourneyState.BOOKED] += booked
+        if not at_origin.all():
+            out += np.bincount(state[~at_origin], weights=size[~at_origin],
+                               minlength=len(JourneyState)).astype(np.int64)
         return out
 
     def __len__(self) -> int:

@@ -36,13 +36,6 @@ def flights_on(flights_per_week: float, weekdays: list[str] | None, date: dt.dat
     return math.floor((ordinal + 1) * per + 1e-9) - math.floor(ordinal * per + 1e-9)
 
 
-def _due_bookings(model) -> np.ndarray:
-    """Rows booked on a flight today."""
-    pop = model.population
-    booked = pop.in_state(S.BOOKED)
-    return booked[pop.next_day[booked] == model.day]
-
-
 class SeatPool:
     """Today's travellers waiting for a seat, in the order they arrived, as the carriers sell to them.
 
@@ -105,6 +98,7 @@ class Carrier(mesa.Agent):
         super().__init__(model)
         self.carrier_id = carrier_id
         self.route_rows = [i for i, (c, _) in enumerate(model.route_refs) if c == carrier_id]
+        self.bookings: dict[int, list[np.ndarray]] = {}  # flight day -> rows sold seats on it (the carrier's ledger)
         self.repat_rows = [i for i, (c, _) in enumerate(model.repat_refs) if c == carrier_id]
 
     @property
@@ -143,9 +137,11 @@ class Carrier(mesa.Agent):
     def fly_today(self) -> None:
         """Fly today's booked parties to Minsk; cancelled or refused bookings go back to waiting."""
         m, pop = self.model, self.model.population
-        booked = m.today("flying_today", lambda: _due_bookings(m))
-        if booked.size == 0:
+        booked = self.bookings.pop(m.day, [])
+        if not booked:
             return
+        booked = np.sort(np.concatenate(booked))
+        booked = booked[(pop.state[booked] == S.BOOKED) & (pop.next_day[booked] == m.day)]
         for i in self.route_rows:
             rows = booked[pop.route[booked] == i]
             if rows.size == 0:
@@ -198,6 +194,7 @@ class Carrier(mesa.Agent):
             pop.route[sold] = i
             pop.next_day[sold] = sale_day
             pop.money[sold] -= price
+            self.bookings.setdefault(sale_day, []).append(sold)
 
     def fly_repatriation(self) -> None:
         """Fly people waiting in Minsk home, in the order they first set out, up to today's seats."""
