@@ -53,23 +53,23 @@ def summarise(daily: pd.DataFrame) -> pd.DataFrame:
     """Totals and peaks per metric, country and place (place '' = country total).
 
     For stocks (``in_minsk``, ``at_border``, ``state_*``) the total is the value on the
-    last day; for flows it is the sum over the run. The peak is the largest daily value.
+    last day; for flows it is the sum over the run. The peak is the largest daily value,
+    on its first date.
     """
     from sim.recorder import METRICS
 
     stocks = {m.name for m in METRICS if m.stock}
-    rows = []
-    for (metric, country, place), grp in daily.groupby(["metric", "country", "place"], sort=True):
-        values = grp["value"].to_numpy()
-        is_stock = metric in stocks or metric.startswith("state_")
-        peak_at = int(values.argmax())
-        rows.append({
-            "metric": metric, "country": country, "place": place,
-            "kind": "stock" if is_stock else "flow",
-            "total": int(values[-1] if is_stock else values.sum()),
-            "peak": int(values[peak_at]), "peak_date": grp["date"].iloc[peak_at],
-        })
-    return pd.DataFrame(rows)
+    values = daily.groupby(["metric", "country", "place"], sort=True)["value"]
+    table = pd.DataFrame({"sum": values.sum(), "last": values.last(), "peak": values.max(),
+                          "peak_row": values.idxmax()}).reset_index()
+    is_stock = table["metric"].isin(stocks) | table["metric"].str.startswith("state_")
+    return pd.DataFrame({
+        "metric": table["metric"], "country": table["country"], "place": table["place"],
+        "kind": is_stock.map({True: "stock", False: "flow"}),
+        "total": table["last"].where(is_stock, table["sum"]).astype("int64"),
+        "peak": table["peak"].astype("int64"),
+        "peak_date": daily["date"].to_numpy()[table["peak_row"].to_numpy()],
+    })
 
 
 @dataclass
