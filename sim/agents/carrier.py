@@ -36,6 +36,13 @@ def flights_on(flights_per_week: float, weekdays: list[str] | None, date: dt.dat
     return math.floor((ordinal + 1) * per + 1e-9) - math.floor(ordinal * per + 1e-9)
 
 
+def _can_pay_a_package(model, rows: np.ndarray) -> np.ndarray:
+    """The waiting parties who could pay at least the cheapest package (the others can buy no seat today)."""
+    cheapest = model.lever("cheapest_package", lambda: min(
+        (c.package_price_usd for c in model.config.carriers.values()), default=0.0))
+    return rows[model.population.money[rows] >= cheapest + RESERVE_USD]
+
+
 class SeatPool:
     """Today's travellers waiting for a seat, in the order they arrived, as the carriers sell to them.
 
@@ -53,24 +60,26 @@ class SeatPool:
         self._blocks: dict[int, tuple[np.ndarray, ...]] = {}
 
     def _block(self, b: int) -> tuple[np.ndarray, ...]:
-        """Origin, nationality, money and size of the parties of block ``b`` (read once a day)."""
+        """Origin, money and size of the parties of block ``b`` (read once a day)."""
         if b not in self._blocks:
             pop, rows = self.population, self.rows[b * self.BLOCK:(b + 1) * self.BLOCK]
-            self._blocks[b] = (pop.origin[rows], pop.nationality[rows], pop.money[rows], pop.size[rows])
+            self._blocks[b] = (pop.origin[rows], pop.money[rows], pop.size[rows])
         return self._blocks[b]
 
-    def take(self, seats: int, serves: np.ndarray, refused: np.ndarray, min_money: float) -> np.ndarray:
+    def take(self, seats: int, may_fly: np.ndarray, min_money: float) -> np.ndarray:
         """Rows of the first parties (in arrival order) that fit in ``seats``, may fly and can pay.
 
+        ``may_fly`` says, per origin, whether the route serves it and carries its nationality.
         The longest prefix of eligible parties whose people fit: a party that does not fit
         ends the sale for everyone after it (first come, first served).
         """
+        if not may_fly.any():
+            return self.rows[:0]
         taken, filled = [], 0
         for b in range(-(-self.rows.size // self.BLOCK)):
-            origin, nationality, money, size = self._block(b)
+            origin, money, size = self._block(b)
             start = b * self.BLOCK
-            ok = self.open[start:start + origin.size] & serves[origin] & (money >= min_money) & ~refused[nationality]
-            idx = np.flatnonzero(ok)
+            idx = np.flatnonzero(self.open[start:start + origin.size] & may_fly[origin] & (money >= min_money))
             if idx.size == 0:
                 continue
             cum = filled + np.cumsum(size[idx])
@@ -118,14 +127,14 @@ class Carrier(mesa.Agent):
             return mask
         return self.model.lever(f"refused:{self.carrier_id}:{i}", compute)
 
-    def serves_mask(self, i) -> np.ndarray:
-        """True for each origin index whose travellers can take route ``i``."""
+    def may_fly(self, i) -> np.ndarray:
+        """True for each origin whose travellers route ``i`` serves and carries today (nationality not refused)."""
         def compute():
             route, m = self._route(i), self.model
             mask = np.zeros(len(m.origin_ids), dtype=bool)
             mask[[m.origin_ids.index(o) for o in (route.serves or [route.from_])]] = True
-            return mask
-        return self.model.lever(f"serves:{self.carrier_id}:{i}", compute)
+            return mask & ~self.refused_mask(i)[m.origin_nationality]
+        return self.model.lever(f"may_fly:{self.carrier_id}:{i}", compute)
 
     def flights(self, i, day: int) -> int:
         """Flights of route ``i`` on day index ``day`` under today's schedule."""
@@ -173,7 +182,7 @@ class Carrier(mesa.Agent):
         sale_day = m.day + BOOKING_LEAD_DAYS
         if sale_day >= m.n_days:
             return
-        pool = m.today("seat_pool", lambda: SeatPool(pop, m.waiting_pool))
+        pool = m.today("seat_pool", lambda: SeatPool(pop, _can_pay_a_package(m, m.waiting_pool)))
         transit = m.transit_state
         visa = transit.spec.visa_approval if transit else 1.0
         price = self.spec.package_price_usd
@@ -184,7 +193,7 @@ class Carrier(mesa.Agent):
             seats = int(self.flights(i, sale_day) * route.seats * route.load_factor * m.config.scale)
             if seats <= 0:
                 continue
-            buyers = pool.take(seats, self.serves_mask(i), self.refused_mask(i), price + RESERVE_USD)
+            buyers = pool.take(seats, self.may_fly(i), price + RESERVE_USD)
             if buyers.size == 0:
                 continue
             refused_visa = m.rng.random(buyers.size) >= visa
