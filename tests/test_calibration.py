@@ -69,9 +69,14 @@ def test_leave_one_country_out_never_fits_the_held_out_country(tmp_path):
     assert list(rows["PL"]["values"]) == ["border_services.PL.detection_per_guard_km",
                                           "border_services.LT.detection_per_guard_km"]
     assert rows["LT"]["pinned"] == {"border_services.LT.detection_per_guard_km": 1.1}
+    # and the fit used those pinned values, while the other country's parameter was free
+    assert rows["PL"]["values"]["border_services.PL.detection_per_guard_km"] == 1.65
+    assert rows["LT"]["values"]["border_services.LT.detection_per_guard_km"] == 1.1
+    assert rows["PL"]["values"]["border_services.LT.detection_per_guard_km"] != 1.1
     for row in rows.values():
         assert row["fitted_on"] == sorted({"PL", "LT"} - {row["held_out"]})
-        assert 0 <= row["ard_held_out_with_loco_fit"] < 10
+        # scored only on the held-out country's rows: its series, not the training country's
+        assert row["ard_held_out_with_loco_fit"] != row["ard_train"]
 
 
 def test_calibration_seeds_are_not_validation_seeds():

@@ -169,6 +169,32 @@ def test_live_index_matches_full_scans_every_day():
     assert finals_seen > 0  # the index really dropped rows
 
 
+def test_every_query_of_a_run_matches_a_full_scan(monkeypatch):
+    """Not just at the end of each day: every in_state/in_states call a run makes, whenever it is made
+    (before or after the day's refresh), gives exactly what a scan of every row gives."""
+    from conftest import CLASSROOM, run_model
+
+    calls = []
+    original_in_state, original_in_states = Population.in_state, Population.in_states
+
+    def in_state(self, state):
+        got = original_in_state(self, state)
+        assert got.tolist() == np.flatnonzero(self.view("state") == state).tolist(), state
+        calls.append(state)
+        return got
+
+    def in_states(self, *states):
+        got = original_in_states(self, *states)
+        assert got.tolist() == np.flatnonzero(np.isin(self.view("state"), states)).tolist(), states
+        calls.append(states)
+        return got
+
+    monkeypatch.setattr(Population, "in_state", in_state)
+    monkeypatch.setattr(Population, "in_states", in_states)
+    run_model(CLASSROOM, seed=3)
+    assert len(calls) > 1000 and {S.PROSPECTIVE, S.AT_BORDER, S.IN_MINSK, S.WAITING_RETURN} <= set(calls)
+
+
 def test_live_index_follows_a_state_set_through_the_migrant_view():
     pop = Population()
     pop.add(3, state=S.AT_BORDER, size=2)
