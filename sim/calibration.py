@@ -52,6 +52,7 @@ from sim.keypaths import get_path, set_path
 from sim.loader import load_scenario, read_yaml
 from sim.outputs import atomic_write_text
 from sim.schema import Scenario
+from sim.sweep.engines import process_context
 from sim.validation import Target, build_targets, load_observed, observed_path, run_values, score
 
 # --------------------------------------------------------------------------- parameters file
@@ -250,7 +251,7 @@ def _fit(objective: Objective, spec: ParamSpec, x0, maxiter: int, popsize: int, 
     if x0 is not None:
         kwargs["x0"] = x0
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
             res = differential_evolution(objective, updating="deferred", workers=pool.map, **kwargs)
     else:
         res = differential_evolution(objective, **kwargs)

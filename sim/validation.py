@@ -70,6 +70,7 @@ from sim.observed import (  # noqa: F401  (re-exported: the observed-data API pr
 )
 from sim.outputs import atomic_write_frame, atomic_write_text
 from sim.schema import Scenario
+from sim.sweep.engines import process_context
 
 BASELINES = ("flat", "ramp", "last")
 
@@ -137,7 +138,7 @@ def run_ensemble(scenario: Scenario, seeds: list[int], targets: list[Target], wo
     """Run every seed; returns (values [seed × target], list of other-outcome dicts)."""
     jobs = [(scenario, s, targets, tuple(checks)) for s in seeds]
     if workers > 1 and len(seeds) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
             results = list(pool.map(_run_job, jobs))
     else:
         results = [_run_job(j) for j in jobs]

@@ -142,7 +142,7 @@ class LocalEngine:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=process_context())
         cf.wait([pool.submit(_ready, 0.05) for _ in range(self.workers)])  # start the workers now
         return pool
 
@@ -307,7 +307,7 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
     return LocalEngine(workers)
 
 
-def _mp_context():
+def process_context():
     """Return the pool's start method: ``forkserver`` with the simulator preloaded.
 
     Forking a process that already runs threads (numpy's BLAS pool, Dask's client)
