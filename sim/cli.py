@@ -21,10 +21,13 @@ COMMAND_MODULES = ("sim.cli_analysis", "sim.cli_validation", "sim.demo.cli")
 def cmd_run(args) -> int:
     """Run one scenario and write its outputs."""
     from sim.api import run
+    from sim.loader import overridden_by_events
     from sim.outputs import default_run_dir
     from sim.summary_screen import summary_screen
 
     result = run(args.scenario, seed=args.seed, overrides=args.set, progress=not args.quiet and sys.stderr.isatty())
+    for note in overridden_by_events(result.scenario, args.set):
+        print(note, file=sys.stderr)
     folder = Path(args.out) if args.out else default_run_dir(Path("outputs"), result.scenario.name, result.seed)
     if not args.quiet:
         print(f"Simulated {result.scenario.days} days in {result.manifest['wall_seconds']:.2f} s; writing tables"
@@ -36,7 +39,7 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     """Validate scenario files without running them; report every file, then fail if any was bad."""
-    from sim.loader import check_network_fragment, is_network_fragment, load_scenario
+    from sim.loader import check_network_fragment, is_network_fragment, load_scenario, overridden_by_events
 
     bad = 0
     for path in args.files:
@@ -45,6 +48,8 @@ def cmd_check(args) -> int:
                 print(f"OK {path}: {check_network_fragment(path)}")
                 continue
             scenario = load_scenario(path, overrides=args.set)
+            for note in overridden_by_events(scenario, args.set):
+                print(note, file=sys.stderr)
         except ScenarioError as exc:
             print(exc.message, file=sys.stderr)
             bad += 1

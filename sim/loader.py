@@ -154,6 +154,26 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
     return scenario
 
 
+def overridden_by_events(scenario: schema.Scenario, overrides) -> list[str]:
+    """Notes for ``--set`` keys that a dated event of the scenario sets again later in the run.
+
+    ``--set`` changes the scenario as it starts; an event that sets the same key replaces the
+    value from its date on, which is easy to miss (``--set ...turn_back_share=0`` and an event
+    that sets it to 0.8 in September). The note says how to change the event's value too.
+    """
+    notes = []
+    for key, _ in _override_pairs(overrides):
+        if key.startswith("events"):
+            continue
+        for i, event in enumerate(scenario.events):
+            for k in event.set:
+                if k == key or k.startswith(key + ".") or key.startswith(k + "."):
+                    notes.append(f"Note: --set {key} holds until {event.date}, when an event of the scenario "
+                                 f"({event.note or 'no note'}) sets {k} again; to change that too, add "
+                                 f"--set 'events.{i}.set.{k}=...'.")
+    return notes
+
+
 def _override_pairs(overrides) -> list[tuple[str, Any]]:
     """``(key path, value)`` pairs from a dict (string values read as YAML) or ``key=value`` strings.
 

@@ -222,3 +222,15 @@ def test_check_reports_every_file_and_the_network_fragment(tmp_path, capsys):
     assert f"OK {CLASSROOM}" in captured.out
     assert "network file (" in captured.out
     assert "bad.yaml" in captured.err and "1 of 3 files have problems" in captured.err
+
+
+def test_set_of_a_key_a_dated_event_sets_again_gets_a_note(capsys):
+    key = "border_services.PL.policy.turn_back_share"
+    assert main(["check", str(SCENARIOS / "belarus_2021.yaml"), "--set", f"{key}=0"]) == 0
+    err = capsys.readouterr().err
+    assert f"--set {key} holds until 2021-09-02" in err and f"events.6.set.{key}" in err
+    assert main(["check", str(SCENARIOS / "belarus_2021.yaml"), "--set", f"{key}=0",
+                 "--set", f"events.6.set.{key}=0"]) == 0
+    assert "holds until" in capsys.readouterr().err  # the note stays (the start value is still overridden)
+    assert main(["check", str(SCENARIOS / "belarus_2021.yaml"), "--set", "migrants.minsk_days=5"]) == 0
+    assert capsys.readouterr().err == ""  # no event sets it: no note
