@@ -22,6 +22,11 @@ def split_path(key_path: str) -> list[str]:
     return parts
 
 
+def within(path: str, prefix: str) -> bool:
+    """True when key path ``path`` is ``prefix`` or lies inside it (``a.b.c`` is within ``a.b``)."""
+    return path == prefix or path.startswith(prefix + ".")
+
+
 def _join_dotted_keys(node: dict, parts: list[str], depth: int) -> list[str]:
     """Merge ``parts[depth:k]`` into one key when ``node`` has that dotted key.
 

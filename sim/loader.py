@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from sim import schema
 from sim.errors import ScenarioError, did_you_mean
-from sim.keypaths import get_path, parse_override, set_path, split_path  # noqa: F401  (part of the loader's API)
+from sim.keypaths import get_path, parse_override, set_path, split_path, within  # noqa: F401  (part of the loader's API)
 from sim.references import check_references
 from sim.schema_errors import raise_validation
 from sim.yaml_files import MAX_EXTENDS_DEPTH, deep_merge, load_raw, read_yaml  # noqa: F401  (loader API)
@@ -147,7 +147,7 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
     try:
         scenario = validate(data, lines, file)
     except ScenarioError as exc:
-        if exc.key_path and any(exc.key_path == k or exc.key_path.startswith(k + ".") for k, _ in pairs):
+        if exc.key_path and any(within(exc.key_path, k) for k, _ in pairs):
             raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
         raise
     scenario._base_dir = base_dir
@@ -167,7 +167,7 @@ def overridden_by_events(scenario: schema.Scenario, overrides) -> list[str]:
             continue
         for i, event in enumerate(scenario.events):
             for k in event.set:
-                if k == key or k.startswith(key + ".") or key.startswith(k + "."):
+                if within(k, key) or within(key, k):
                     notes.append(f"Note: --set {key} holds until {event.date}, when an event of the scenario "
                                  f"({event.note or 'no note'}) sets {k} again; to change that too, add "
                                  f"--set 'events.{i}.set.{k}=...'.")

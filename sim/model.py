@@ -14,7 +14,7 @@ from sim.agents import migrant as rules
 from sim.agents.border_service import BorderService
 from sim.agents.carrier import Carrier
 from sim.agents.state_actor import StateActor
-from sim.keypaths import set_path
+from sim.keypaths import set_path, within
 from sim.network import build_network, journey, minsk_id
 from sim.population import STATE_NAMES, JourneyState, Population
 from sim.recorder import Recorder, key_spaces
@@ -168,7 +168,7 @@ class CorridorModel(mesa.Model):
         self.config._base_dir = base_dir  # relative paths (observed) stay relative to the scenario file
         barriers = [f"border_services.{self.countries[self.segment_country[j]]}.segments.{sid}.barrier_km"
                     for j, sid in enumerate(self.segment_ids)]
-        reset = [any(b == k or b.startswith(k + ".") for k in event.set) for b in barriers]
+        reset = [any(within(b, k) for k in event.set) for b in barriers]
         self.barrier_built[np.array(reset, dtype=bool)] = 0.0
         self.events_applied.append((event.date.isoformat(), event.note or ", ".join(event.set)))
 

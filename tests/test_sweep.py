@@ -456,14 +456,14 @@ def test_a_sweep_reads_its_base_scenario_file_once(monkeypatch):
 def test_recorder_key_spaces_match_the_model_for_every_shipped_scenario():
     from sim.loader import is_network_fragment
     from sim.model import CorridorModel
-    from sim.sweep.checks import recorder_key_spaces
+    from sim.recorder import key_spaces
 
     files = [f for f in sorted((ROOT / "scenarios").glob("*.yaml")) if not is_network_fragment(f)]
     assert len(files) >= 4
     for f in files:
         scenario = sim.load_scenario(str(f))
         model = CorridorModel(scenario, rng=0)
-        spaces = recorder_key_spaces(scenario)
+        spaces = key_spaces(scenario)
         assert spaces == model.recorder.key_spaces, f.name
         # the model's own indexes (which rows its rules add to) follow the same order
         assert [label for label, _ in spaces["segment"]] == model.segment_ids, f.name

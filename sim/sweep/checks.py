@@ -153,11 +153,6 @@ class OutcomeKeys:
         return OutcomeKeys(rows, min(starts, default=None), max(ends, default=None), self.source or other.source)
 
 
-def recorder_key_spaces(scenario) -> dict[str, list[tuple[str, str]]]:
-    """The recorder's key spaces of a run of ``scenario`` (:func:`sim.recorder.key_spaces`)."""
-    return key_spaces(scenario)
-
-
 def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
     """Return the rows a run of ``scenario`` writes, from the recorder's key spaces (nothing is simulated).
 
@@ -171,7 +166,7 @@ def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
     """
     from sim.population import STATE_NAMES
 
-    spaces = recorder_key_spaces(scenario)
+    spaces = key_spaces(scenario)
     rows: dict[str, dict[str, set[str]]] = {}
     for m in METRICS:
         by_country = rows.setdefault(m.name, {})
