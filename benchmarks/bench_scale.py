@@ -26,8 +26,8 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 import sim
-from sim.model import CorridorModel
-from sim.population import TERMINAL
+from sim.model.model import CorridorModel
+from sim.model.population import TERMINAL
 scale = float(sys.argv[1])
 scenario = sim.load_scenario(sys.argv[2], overrides={"scale": scale})
 t0 = time.perf_counter()

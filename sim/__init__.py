@@ -9,19 +9,19 @@ Example:
 __version__ = "0.1.0"
 
 from sim.errors import ScenarioError  # noqa: E402
-from sim.loader import load_scenario  # noqa: E402
+from sim.scenario.loader import load_scenario  # noqa: E402
 
 
 def run(*args, **kwargs):
-    """Run a scenario; see :func:`sim.api.run`."""
-    from sim.api import run as _run
+    """Run a scenario; see :func:`sim.runs.api.run`."""
+    from sim.runs.api import run as _run
 
     return _run(*args, **kwargs)
 
 
 def __getattr__(name):
     if name == "CorridorModel":
-        from sim.model import CorridorModel
+        from sim.model.model import CorridorModel
 
         return CorridorModel
     raise AttributeError(name)

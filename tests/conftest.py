@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import CorridorModel
+from sim.model.model import CorridorModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

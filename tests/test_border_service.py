@@ -9,9 +9,9 @@ import pytest
 from conftest import CLASSROOM, run_model, tiny, total
 
 import sim
-from sim.agents.border_service import BorderService
-from sim.model import CorridorModel
-from sim.population import JourneyState as S
+from sim.model.agents.border_service import BorderService
+from sim.model.model import CorridorModel
+from sim.model.population import JourneyState as S
 
 
 def _all_segments(key: str, value) -> dict:

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from sweep_helpers import CLASSROOM
 
-from sim.calibration import calibrate, calibration_seeds, load_params
-from sim.cli import main as cli
+from sim.analysis.calibration import calibrate, calibration_seeds, load_params
+from sim.analysis.validation import build_targets, load_observed, run_values, seeds_for
+from sim.cli.commands import main as cli
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.validation import build_targets, load_observed, run_values, seeds_for
+from sim.scenario.loader import load_scenario
 
 TRUTH = {"border_services.PL.detection_per_guard_km": 1.4, "border_services.LT.detection_per_guard_km": 0.9}
 BOUNDS = {"border_services.PL.detection_per_guard_km": [0.3, 3.0],
@@ -86,7 +86,7 @@ def test_calibration_seeds_are_not_validation_seeds():
 
 def test_parameters_inside_dated_events(tmp_path):
     """A parameter may be a value a dated event sets; the calibrated file repeats every event."""
-    from sim.calibration import CalibrationResult, ParamSpec
+    from sim.analysis.calibration import CalibrationResult, ParamSpec
 
     key = "events.1.set.border_services.PL.policy.turn_back_share"
     sc = load_scenario(CLASSROOM)

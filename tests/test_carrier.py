@@ -9,9 +9,9 @@ import pytest
 from conftest import by_key, run_model, tiny, total
 
 import sim
-from sim.agents.carrier import BOOKING_LEAD_DAYS, flights_on
-from sim.model import CorridorModel
-from sim.population import JourneyState as S
+from sim.model.agents.carrier import BOOKING_LEAD_DAYS, flights_on
+from sim.model.model import CorridorModel
+from sim.model.population import JourneyState as S
 
 MONDAY = dt.date(2021, 8, 2)
 assert MONDAY.weekday() == 0

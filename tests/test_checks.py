@@ -7,10 +7,10 @@ import pytest
 from sweep_helpers import CLASSROOM, ROOT
 
 import sim
-from sim.checks import check_values, default_path, load_checks, summarise
-from sim.cli import main as cli
+from sim.analysis.independent_checks import check_values, default_path, load_checks, summarise
+from sim.cli.commands import main as cli
 from sim.errors import ScenarioError
-from sim.model import CorridorModel
+from sim.model.model import CorridorModel
 
 HEADER = "outcome,country,period_start,period_end,statistic,low,high,quality,source,note\n"
 
@@ -60,7 +60,7 @@ def test_bad_checks_files(tmp_path):
 
 
 def test_checks_must_name_countries_the_run_reports(tmp_path, capsys):
-    from sim.checks import check_against_scenario
+    from sim.analysis.independent_checks import check_against_scenario
 
     scenario = sim.load_scenario(CLASSROOM)
     check_against_scenario(load_checks(_checks(tmp_path, "onward_arrivals,DE,2021-09-01,2021-10-31,total,1,10,a,b,\n")),

@@ -12,7 +12,7 @@ import yaml
 from conftest import CLASSROOM, ROOT, SCENARIOS, cli, tiny
 
 import sim
-from sim.cli import main
+from sim.cli.commands import main
 
 MANIFEST_KEYS = {"scenario", "scenario_hash", "seed", "versions", "started", "finished", "wall_seconds"}
 REQUIRED_METRICS = ["arrivals_minsk", "in_minsk", "at_border", "attempts", "crossed", "apprehended", "turned_back",

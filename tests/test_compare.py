@@ -7,8 +7,8 @@ import yaml
 from sweep_helpers import short_scenario
 
 import sim
-from sim.cli_analysis import main as cli
-from sim.compare import difference
+from sim.cli.experiment_commands import main as cli
+from sim.experiments.compare import difference
 
 
 def test_compare_two_scenarios(tmp_path, capsys):
@@ -66,7 +66,7 @@ def _run_folder(tmp_path, name, seed, **changes):
 
 
 def test_run_folders_compare_as_one_seed_inputs(tmp_path, capsys, monkeypatch):
-    import sim.compare as compare_mod
+    import sim.experiments.compare as compare_mod
 
     written = []
     real = compare_mod.atomic_write_text
@@ -105,7 +105,7 @@ def test_outcomes_file_is_checked_against_the_inputs(tmp_path, capsys):
 
 
 def test_differences_title_clears_the_panel_titles(tmp_path):
-    from sim.compare import differences_figure
+    from sim.experiments.compare import differences_figure
 
     table = pd.DataFrame([{"outcome": o, "baseline": "base", "scenario": s, "diff": 1.0, "ci_low": 0.0,
                            "ci_high": 2.0} for o in ("attempts_PL", "deaths_total") for s in ("a", "b")])

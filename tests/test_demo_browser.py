@@ -38,7 +38,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 DATE_RE = re.compile(r"Date: (\d{4}-\d{2}-\d{2}) \(day (\d+) of (\d+)\)")
 SERVER_OFFLINE_FAILURES = ("offline demo: blocked", "offline demo: refused", "Could not load URL", "Traceback")
-PL, LT = (213, 94, 0), (0, 114, 178)  # the demo's country colours (sim.colours.COUNTRY_COLOURS)
+PL, LT = (213, 94, 0), (0, 114, 178)  # the demo's country colours (sim.plots.style.COUNTRY_COLOURS)
 WAIT = 90_000  # ms; generous, for a loaded 2-core CI machine
 
 

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.demo import charts, server, state, svg
+from sim.demo import server, state
 from sim.demo.levers import WINTER_C, apply_live, build_levers, daily_temperature, overrides_for
 from sim.demo.state import DemoModel, DemoState
-from sim.model import CorridorModel
+from sim.model.model import CorridorModel
+from sim.plots import charts, svg
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"

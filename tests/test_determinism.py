@@ -6,7 +6,7 @@ import numpy as np
 from conftest import CLASSROOM, run_model, tiny
 
 import sim
-from sim.api import scenario_hash
+from sim.runs.api import scenario_hash
 
 TABLES = ("daily.csv", "summary.csv", "flows.csv")
 

@@ -8,9 +8,9 @@ import yaml
 from sweep_helpers import short_scenario
 
 import sim
-from sim.cli_analysis import main as cli
-from sim.ensemble import run_ensemble
-from sim.sweep.runner import spawn_seeds
+from sim.cli.experiment_commands import main as cli
+from sim.experiments.ensemble import run_ensemble
+from sim.experiments.sweep import spawn_seeds
 
 
 def test_ensemble_bands_charts_and_extension(tmp_path):
@@ -84,7 +84,7 @@ def test_changed_parent_file_refuses_resume(tmp_path, capsys):
 def test_scenario_fingerprint_ignores_what_no_run_uses(tmp_path):
     from sweep_helpers import CLASSROOM
 
-    from sim.sweep.store import scenario_fingerprint
+    from sim.experiments.store import scenario_fingerprint
 
     a = short_scenario(tmp_path, "a")
     b = short_scenario(tmp_path, "b", description="other words", observed="elsewhere.csv", seed=99)
@@ -112,8 +112,8 @@ def test_zero_workers_exits_2(tmp_path, capsys):
 
 
 def test_scenario_fingerprint_is_the_scenario_hash_without_run_free_keys(tmp_path):
-    from sim.api import scenario_hash
-    from sim.sweep.store import scenario_fingerprint
+    from sim.experiments.store import scenario_fingerprint
+    from sim.runs.api import scenario_hash
 
     path = short_scenario(tmp_path, "a")
     scen = sim.load_scenario(str(path))
@@ -130,8 +130,8 @@ def test_scenario_fingerprint_is_the_scenario_hash_without_run_free_keys(tmp_pat
 
 
 def test_library_refuses_bad_workers_and_fan_metrics_before_writing(tmp_path):
-    from sim.sweep.engines import EngineUnavailable
-    from sim.sweep.schema import SweepFileError
+    from sim.experiments.engines import EngineUnavailable
+    from sim.experiments.sweep_file import SweepFileError
 
     scen = short_scenario(tmp_path)
     for workers in (0, -1, 1.5, True):

@@ -7,7 +7,7 @@ import yaml
 from conftest import CLASSROOM, cli, tiny
 
 import sim
-from sim.cli import main
+from sim.cli.commands import main
 from sim.errors import EXIT_BAD_INPUT, ScenarioError
 
 
@@ -204,7 +204,7 @@ def test_extends_loop(tmp_path, capsys):
 
 
 def test_long_extends_chain_is_fine_until_the_limit(tmp_path, capsys):
-    from sim.loader import MAX_EXTENDS_DEPTH
+    from sim.scenario.loader import MAX_EXTENDS_DEPTH
 
     # f_k extends f_(k-1) ... f0 extends classroom.yaml, which extends network/corridor.yaml
     (tmp_path / "f0.yaml").write_text(f"extends: {CLASSROOM}\n")

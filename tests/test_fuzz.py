@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.model import CorridorModel
+from sim.model.model import CorridorModel
+from sim.scenario.loader import load_scenario
 
 RUN_DAYS = 20
 

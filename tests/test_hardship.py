@@ -7,10 +7,10 @@ import pytest
 from conftest import run_model, tiny, total
 
 import sim
-from sim.agents import hardship
-from sim.model import CorridorModel
-from sim.population import JourneyState as S
-from sim.population import Population
+from sim.model.agents import hardship
+from sim.model.model import CorridorModel
+from sim.model.population import JourneyState as S
+from sim.model.population import Population
 
 
 def _model_at_border(data, days=25):

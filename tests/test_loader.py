@@ -10,9 +10,9 @@ import yaml
 from conftest import BELARUS, CLASSROOM, tiny
 
 import sim
-from sim import schema
 from sim.errors import ScenarioError, did_you_mean
-from sim.loader import deep_merge, load_raw, parse_override, scenario_date, set_path, split_path
+from sim.scenario import schema
+from sim.scenario.loader import deep_merge, load_raw, parse_override, scenario_date, set_path, split_path
 
 
 def test_load_classroom():
@@ -175,7 +175,7 @@ def test_observed_path_resolved_relative_to_scenario():
 def test_scenario_hash_does_not_depend_on_the_checkout_folder(tmp_path):
     import shutil
 
-    from sim.api import scenario_hash
+    from sim.runs.api import scenario_hash
 
     copy = tmp_path / "elsewhere"
     shutil.copytree(BELARUS.parent, copy / "scenarios")

@@ -7,9 +7,9 @@ import pytest
 from conftest import CLASSROOM, by_key, run_model, tiny, total
 
 import sim
-from sim.agents import migrant as rules
-from sim.model import CorridorModel
-from sim.population import JourneyState as S
+from sim.model.agents import migrant as rules
+from sim.model.model import CorridorModel
+from sim.model.population import JourneyState as S
 
 
 def test_demand_rate_matches_people_per_week():

@@ -9,9 +9,9 @@ import pytest
 from conftest import BELARUS, CLASSROOM, run_model, tiny
 
 import sim
-from sim.model import CorridorModel
-from sim.population import STATE_NAMES, JourneyState
-from sim.recorder import METRICS
+from sim.model.model import CorridorModel
+from sim.model.population import STATE_NAMES, JourneyState
+from sim.model.recorder import METRICS
 
 N_STATES = len(JourneyState)
 

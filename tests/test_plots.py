@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import observed_plot, plots
+from sim.plots import observed_plot
+from sim.plots import run_plots as plots
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ["border_pressure.png", "journey_states.png", "arrivals_by_route.png", "flow_map.png"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.population import COLUMNS, STATE_NAMES, TERMINAL, JourneyState, Migrant, Population
+from sim.model.population import COLUMNS, STATE_NAMES, TERMINAL, JourneyState, Migrant, Population
 
 S = JourneyState
 INDEX_COLUMNS = ("origin", "nationality", "place", "route", "segment", "destination")

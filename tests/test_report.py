@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.colours import COLOUR_NAMES, COUNTRY_COLOURS, OTHER_COLOURS
-from sim.report import animation_path, border_colour_key, flow_frames, read_run, write_report
+from sim.plots.style import COLOUR_NAMES, COUNTRY_COLOURS, OTHER_COLOURS
+from sim.report.report import animation_path, border_colour_key, flow_frames, read_run, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from sweep_helpers import sweep_file
 
-from sim.cli_analysis import main as cli
-from sim.sensitivity import planned_runs, run_sensitivity
-from sim.sweep.schema import load_sweep
+from sim.cli.experiment_commands import main as cli
+from sim.experiments.sensitivity import planned_runs, run_sensitivity
+from sim.experiments.sweep_file import load_sweep
 
 PARAMS = {"demand.scale": {"range": [0.5, 1.5]}, "state_actors.belarus.facilitation": {"range": [0.2, 1.0]}}
 
@@ -40,8 +40,8 @@ def test_sensitivity_needs_ranges(tmp_path, capsys):
 def test_sobol_sample_count_must_be_a_power_of_two(tmp_path, capsys):
     import warnings
 
-    from sim.sweep.design import build_design
-    from sim.sweep.schema import SweepFileError
+    from sim.experiments.design import build_design
+    from sim.experiments.sweep_file import SweepFileError
 
     path = sweep_file(tmp_path, parameters=PARAMS, design={"method": "grid", "samples": 12}, replicates=1)
     with warnings.catch_warnings():

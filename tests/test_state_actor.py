@@ -7,9 +7,9 @@ import pytest
 from conftest import by_key, run_model, tiny, total
 
 import sim
-from sim.agents.hardship import daily_death_hazard
-from sim.model import CorridorModel
-from sim.population import JourneyState as S
+from sim.model.agents.hardship import daily_death_hazard
+from sim.model.model import CorridorModel
+from sim.model.population import JourneyState as S
 
 
 def _sent_to(model, country: str) -> int:

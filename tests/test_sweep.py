@@ -13,11 +13,11 @@ import yaml
 from sweep_helpers import CLASSROOM, ROOT, SHORT, sweep_file
 
 import sim
-from sim.cli_analysis import main as cli
-from sim.sweep.design import build_design, runs_needed
-from sim.sweep.outcomes import compute
-from sim.sweep.runner import run_sweep, spawn_seeds
-from sim.sweep.schema import OutcomeSpec, load_sweep
+from sim.cli.experiment_commands import main as cli
+from sim.experiments.design import build_design, runs_needed
+from sim.experiments.sweep import run_sweep, spawn_seeds
+from sim.experiments.sweep_file import OutcomeSpec, load_sweep
+from sim.outcomes.values import compute
 
 
 def test_designs_sample_counts(tmp_path):
@@ -84,7 +84,7 @@ def test_local_pool_and_dask_give_identical_results(tmp_path):
 def test_killed_sweep_resumes_without_redoing_runs(tmp_path):
     path = sweep_file(tmp_path)  # 8 runs
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli_analysis", "sweep", str(path), "--workers", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli.experiment_commands", "sweep", str(path), "--workers", "1",
                              "--out", str(out), "--no-progress", "--no-plots"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
@@ -217,7 +217,7 @@ def test_malformed_scheduler_address_exits_2(tmp_path, capsys):
 
 
 def test_zero_workers_is_refused(tmp_path, capsys):
-    from sim.sweep.engines import EngineUnavailable, make_engine
+    from sim.experiments.engines import EngineUnavailable, make_engine
 
     assert cli(["sweep", str(sweep_file(tmp_path)), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--workers must be 1 or more (got 0)" in capsys.readouterr().err
@@ -242,7 +242,7 @@ def test_mapping_grid_values_are_run_plotted_and_written_as_json(tmp_path):
 
 
 def test_a_failing_plot_is_a_warning_not_a_lost_report(tmp_path, monkeypatch, capsys):
-    from sim.sweep import plots
+    from sim.plots import experiment_plots as plots
 
     def broken(*args, **kwargs):
         raise TypeError("unhashable type: 'dict'")
@@ -274,8 +274,8 @@ def test_stale_parquet_is_removed_without_pyarrow(tmp_path, monkeypatch):
 
 
 def test_multiplier_scales_every_key_together(tmp_path):
-    from sim.sweep.design import build_design
-    from sim.sweep.runner import plan_tasks
+    from sim.experiments.design import build_design
+    from sim.experiments.sweep import plan_tasks
 
     keys = ["border_services.PL.segments.michalowo.guards", "border_services.PL.segments.kuznica.guards",
             "border_services.PL.apprehension_capacity_per_day"]
@@ -294,8 +294,8 @@ def test_multiplier_scales_every_key_together(tmp_path):
 
 
 def test_multiplier_can_reach_into_an_event_value(tmp_path):
-    from sim.sweep.design import build_design
-    from sim.sweep.runner import plan_tasks
+    from sim.experiments.design import build_design
+    from sim.experiments.sweep import plan_tasks
 
     key = "events.1.set.border_services.PL.policy.turn_back_share"  # classroom: 0.8 from 1 Oct
     spec = load_sweep(sweep_file(tmp_path, overrides={}, outcomes={"d": {"metric": "deaths"}},
@@ -312,7 +312,7 @@ def _event_keys(scenario) -> set[str]:
 
 
 def test_example_sweeps_vary_no_key_a_dated_event_overwrites():
-    from sim.sweep.schema import parameter_keys
+    from sim.experiments.sweep_file import parameter_keys
 
     for f in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
         spec = load_sweep(f)
@@ -324,8 +324,8 @@ def test_example_sweeps_vary_no_key_a_dated_event_overwrites():
 
 
 def test_morris_screen_covers_the_named_levers():
-    from sim.sensitivity import planned_runs
-    from sim.sweep.schema import parameter_keys
+    from sim.experiments.sensitivity import planned_runs
+    from sim.experiments.sweep_file import parameter_keys
 
     spec = load_sweep(ROOT / "scenarios" / "sweeps" / "belarus_2021_morris.yaml", method="morris")
     keys = parameter_keys(spec)
@@ -352,7 +352,7 @@ def test_example_sweep_files_are_valid():
 def test_worker_death_fails_only_its_run():
     from sweep_helpers import KillWorkerOnSeed
 
-    from sim.sweep.engines import RunTask, make_engine
+    from sim.experiments.engines import RunTask, make_engine
 
     tasks = [RunTask(index=i, scenario=str(CLASSROOM), seed=i, overrides=SHORT, collect=KillWorkerOnSeed(3))
              for i in range(6)]
@@ -367,7 +367,7 @@ def test_worker_death_fails_only_its_run():
 
 
 def test_engine_errors_are_not_stored_and_stop_the_sweep(tmp_path, monkeypatch, capsys):
-    from sim.sweep import runner
+    from sim.experiments import sweep as runner
 
     class Unreachable:  # e.g. Dask workers without the project installed
         name, workers = "dask", 2
@@ -389,7 +389,7 @@ def test_engine_errors_are_not_stored_and_stop_the_sweep(tmp_path, monkeypatch, 
 
 
 def test_one_writer_per_output_folder(tmp_path, capsys):
-    from sim.sweep.store import RunStore
+    from sim.experiments.store import RunStore
 
     holder = RunStore(tmp_path / "o")  # as if another command were running there
     assert cli(["sweep", str(sweep_file(tmp_path)), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
@@ -398,8 +398,8 @@ def test_one_writer_per_output_folder(tmp_path, capsys):
 
 
 def test_multiplier_of_a_non_numeric_key_is_refused_even_without_key_checks(tmp_path):
-    from sim.sweep.runner import plan_tasks
-    from sim.sweep.schema import SweepFileError, base_values, expand
+    from sim.experiments.sweep import plan_tasks
+    from sim.experiments.sweep_file import SweepFileError, base_values, expand
 
     for key, needle in [("border_services.PL.reception", "is 'bialystok'"),
                         ("border_services.PL.segments.kuznica.gaurds", "has no value")]:
@@ -413,8 +413,8 @@ def test_multiplier_of_a_non_numeric_key_is_refused_even_without_key_checks(tmp_
 
 
 def test_base_values_lets_a_bug_in_loading_raise(tmp_path, monkeypatch):
-    import sim.loader
-    from sim.sweep.schema import base_values
+    import sim.scenario.loader
+    from sim.experiments.sweep_file import base_values
 
     spec = load_sweep(sweep_file(tmp_path))
     assert base_values(spec)["demand.scale"] == 1.0
@@ -422,7 +422,7 @@ def test_base_values_lets_a_bug_in_loading_raise(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug, not bad input")
 
-    monkeypatch.setattr(sim.loader, "load_scenario", broken)
+    monkeypatch.setattr(sim.scenario.loader, "load_scenario", broken)
     assert base_values(spec)["demand.scale"] == 1.0  # loaded once by load_sweep: not read again
     spec.overrides = {**spec.overrides, "demand.scale": 0.9}  # a changed override reloads ...
     with pytest.raises(RuntimeError, match="a bug"):  # ... and a bug is not turned into None values
@@ -430,13 +430,13 @@ def test_base_values_lets_a_bug_in_loading_raise(tmp_path, monkeypatch):
 
 
 def test_a_sweep_reads_its_base_scenario_file_once(monkeypatch):
-    import sim.loader
-    import sim.sweep.checks
-    from sim.schema import Scenario
-    from sim.sweep.runner import plan_tasks
-    from sim.sweep.store import scenario_fingerprint
+    import sim.experiments.sweep_checks
+    import sim.scenario.loader
+    from sim.experiments.store import scenario_fingerprint
+    from sim.experiments.sweep import plan_tasks
+    from sim.scenario.schema import Scenario
 
-    real = sim.loader.load_scenario
+    real = sim.scenario.loader.load_scenario
     from_file = []
 
     def counting(source, overrides=None):
@@ -444,8 +444,8 @@ def test_a_sweep_reads_its_base_scenario_file_once(monkeypatch):
             from_file.append(str(source))
         return real(source, overrides)
 
-    monkeypatch.setattr(sim.loader, "load_scenario", counting)
-    monkeypatch.setattr(sim.sweep.checks, "load_scenario", counting)
+    monkeypatch.setattr(sim.scenario.loader, "load_scenario", counting)
+    monkeypatch.setattr(sim.experiments.sweep_checks, "load_scenario", counting)
     spec = load_sweep(ROOT / "scenarios" / "sweeps" / "belarus_2021_morris.yaml")
     design = build_design(spec)
     assert len(plan_tasks(spec, design)) == 220
@@ -454,9 +454,9 @@ def test_a_sweep_reads_its_base_scenario_file_once(monkeypatch):
 
 
 def test_recorder_key_spaces_match_the_model_for_every_shipped_scenario():
-    from sim.loader import is_network_fragment
-    from sim.model import CorridorModel
-    from sim.recorder import key_spaces
+    from sim.model.model import CorridorModel
+    from sim.model.recorder import key_spaces
+    from sim.scenario.loader import is_network_fragment
 
     files = [f for f in sorted((ROOT / "scenarios").glob("*.yaml")) if not is_network_fragment(f)]
     assert len(files) >= 4
@@ -475,9 +475,9 @@ def test_recorder_key_spaces_match_the_model_for_every_shipped_scenario():
 
 
 def test_every_recorded_metric_is_a_known_outcome_metric(tmp_path):
-    from sim.recorder import METRICS
-    from sim.sweep.checks import check_outcomes
-    from sim.sweep.schema import SweepFileError
+    from sim.experiments.sweep_checks import check_outcomes
+    from sim.experiments.sweep_file import SweepFileError
+    from sim.model.recorder import METRICS
 
     names = [m.name for m in METRICS] + ["reported", "state_crossed"]
     check_outcomes(tmp_path / "x.yaml", {n: OutcomeSpec(metric=n) for n in names})
@@ -486,7 +486,7 @@ def test_every_recorded_metric_is_a_known_outcome_metric(tmp_path):
 
 
 def test_run_sweep_refuses_zero_workers_before_writing(tmp_path):
-    from sim.sweep.engines import EngineUnavailable
+    from sim.experiments.engines import EngineUnavailable
 
     spec = load_sweep(sweep_file(tmp_path))
     with pytest.raises(EngineUnavailable, match=r"--workers must be 1 or more \(got 0\)"):
@@ -495,7 +495,7 @@ def test_run_sweep_refuses_zero_workers_before_writing(tmp_path):
 
 
 def test_draw_safely_names_the_error_and_lets_interrupts_through():
-    from sim.sweep.runner import draw_safely
+    from sim.experiments.sweep import draw_safely
 
     warnings: list[str] = []
     for exc in (ValueError("bad grid value\nsecond line"), OSError()):
@@ -513,7 +513,7 @@ def test_draw_safely_names_the_error_and_lets_interrupts_through():
 
 
 def test_parquet_errors_of_data_or_disk_are_warnings_and_bugs_raise(tmp_path, monkeypatch):
-    from sim.sweep.runner import _write_parquet
+    from sim.experiments.sweep import _write_parquet
 
     runs = pd.DataFrame({"run": [0], "value": [1.0]})
     path = tmp_path / "runs.parquet"

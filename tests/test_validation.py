@@ -8,10 +8,7 @@ import pandas as pd
 import pytest
 from sweep_helpers import CLASSROOM, ROOT
 
-from sim.cli import main as cli
-from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.validation import (
+from sim.analysis.validation import (
     ard,
     baseline_predictions,
     build_targets,
@@ -22,6 +19,9 @@ from sim.validation import (
     validate,
     values_from_daily,
 )
+from sim.cli.commands import main as cli
+from sim.errors import ScenarioError
+from sim.scenario.loader import load_scenario
 
 OBSERVED = ROOT / "tests" / "data" / "classroom_observed.csv"
 BELARUS = ROOT / "scenarios" / "belarus_2021.yaml"

@@ -4,7 +4,7 @@ Each browser page (tab) gets its own Solara kernel, and :func:`Page` builds that
 :class:`~sim.demo.state.DemoModel` and :class:`~sim.demo.state.DemoState` with ``use_memo``;
 no model lives at module level, so two tabs never share a model.
 
-The maps and charts are SVG drawn by :mod:`sim.demo.svg` (milliseconds a day, legible on a
+The maps and charts are SVG drawn by :mod:`sim.plots.svg` (milliseconds a day, legible on a
 projector). Mesa's SolaraViz is used as it is, with three adjustments for a classroom
 (:func:`adapt_mesa`): its *Information* card shows the date and key figures instead of
 ``Time: 10.0``, its grid puts the two maps and three charts on one 1280×720 screen, and the
@@ -20,11 +20,11 @@ from mesa.visualization import SolaraViz
 from mesa.visualization import solara_viz as mesa_viz
 from mesa.visualization.utils import update_counter
 
-from sim.demo import charts, svg
 from sim.demo.levers import GROUP_HELP, GROUP_SHORT, Lever
 from sim.demo.server import go_offline, scenario_path
 from sim.demo.state import DemoModel, DemoState
-from sim.network import minsk_id
+from sim.model.network import minsk_id
+from sim.plots import charts, svg
 
 __all__ = ["COMPONENTS", "DemoModel", "DemoState", "Page", "adapt_mesa"]
 

@@ -150,7 +150,7 @@ def build_levers(scenario) -> list[Lever]:
     """All levers of a loaded scenario, in display order.
 
     Args:
-        scenario: A validated :class:`sim.schema.Scenario`.
+        scenario: A validated :class:`sim.scenario.schema.Scenario`.
 
     Returns:
         Flights per route, facilitation per transit state, then per border country the
@@ -223,7 +223,7 @@ def daily_temperature(config, n_days: int) -> np.ndarray:
     """Mean temperature of each day of a run, from a scenario's monthly temperatures.
 
     Args:
-        config: A :class:`sim.schema.Scenario` (the model's live ``config``).
+        config: A :class:`sim.scenario.schema.Scenario` (the model's live ``config``).
         n_days: Days in the run.
 
     Returns:
@@ -245,8 +245,8 @@ def apply_live(model, overrides: dict[str, Any], note: str = "demo lever") -> No
     """
     if not overrides:
         return
-    from sim import schema
-    from sim.model import CorridorModel
+    from sim.scenario import schema
+    from sim.model.model import CorridorModel
 
     # the base class's apply_event: a lever's own change is never filtered (see sim.demo.state)
     CorridorModel.apply_event(model, schema.Event(date=model.date, set=overrides, note=note))

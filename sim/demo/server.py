@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
+from sim.scenario.loader import load_scenario
 
 ENV_SCENARIO = "CORRIDOR_DEMO_SCENARIO"
 APP_NAME = "sim.demo.app:Page"

@@ -15,8 +15,8 @@ from typing import Any
 
 from sim.demo.levers import Lever, apply_live, build_levers, overrides_for
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.model import CorridorModel
+from sim.model.model import CorridorModel
+from sim.scenario.loader import load_scenario
 
 CLASSROOM = Path("scenarios") / "classroom.yaml"
 
@@ -40,7 +40,7 @@ def default_scenario() -> Path:
 
 
 class LeverModel(CorridorModel):
-    """A :class:`~sim.model.CorridorModel` in which moved levers win over later dated events.
+    """A :class:`~sim.model.model.CorridorModel` in which moved levers win over later dated events.
 
     Args:
         scenario: A validated scenario (with the levers' overrides already applied).

@@ -1,1 +1,0 @@
-"""The four actor types: migrants (array-backed), carriers, border services, state actors."""

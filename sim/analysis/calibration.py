@@ -1,0 +1,369 @@
+"""Calibration: fit named free parameters to observed official figures (issue 4).
+
+The objective is the overall ARD of :mod:`sim.analysis.validation` (mean over series of the mean
+relative error of their rows), averaged over a fixed set of seeds: common random numbers,
+the same seeds at every evaluation, so two parameter sets are compared on the same draws.
+It is minimised with scipy's ``differential_evolution`` (small population, few iterations,
+Latin-hypercube initialisation, polished by nothing: the objective is noisy and stepwise).
+
+A parameters file is a small YAML::
+
+    parameters:                      # key path -> [low, high]
+      demand.scale: [0.5, 1.5]
+      migrants.attempt_interval_days: [1.5, 6]
+    integers: [state_actors.belarus.transport_per_day]   # optional: rounded
+    options: {seeds: 3, maxiter: 8, popsize: 4}          # optional defaults
+
+A key path may reach into a dated event's values, e.g. ``events.2.set.state_actors.belarus.steer.PL``
+(the value the event sets from its date on); the calibrated scenario then lists every event.
+
+Only the observed series enter the objective. Outcomes with no official series (onward
+arrivals in Germany, repatriation, people stranded, deaths) are never fitted: they are
+reported beside the fit as independent checks (:func:`sim.analysis.validation.other_outcomes`).
+
+Calibration and validation use different random numbers: the calibration seeds come from
+their own stream of the root seed (:func:`calibration_seeds`), so ``validate`` never scores a
+fit on the very draws it was fitted to.
+
+The leave-one-country-out check fits the parameters again on the series of all countries but
+one, from scratch (no start point: the first population is spread over the ranges), with the
+held-out country's own parameters (key paths naming that country) pinned at the middle of
+their ranges, and scores the held-out country with that fit: the fit has never seen that
+country's figures, so its score shows how much of the model generalises.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.analysis.validation import Target, build_targets, load_observed, observed_path, run_values, score
+from sim.errors import ScenarioError
+from sim.experiments.engines import process_context
+from sim.runs.folder import atomic_write_text
+from sim.scenario.keypaths import get_path, set_path
+from sim.scenario.loader import load_scenario, read_yaml
+from sim.scenario.schema import Scenario
+
+# --------------------------------------------------------------------------- parameters file
+CALIBRATION_STREAM = 104_729  # spawn key of the calibration seeds: a stream apart from the validation seeds
+
+
+def calibration_seeds(root: int, n: int) -> list[int]:
+    """``n`` seeds for calibration from ``root``, on a SeedSequence stream the validation seeds never use."""
+    seq = np.random.SeedSequence(root, spawn_key=(CALIBRATION_STREAM,))
+    return [int(s.generate_state(1)[0]) for s in seq.spawn(n)]
+
+
+@dataclass
+class ParamSpec:
+    """Free parameters: key paths, bounds, which are integers, optimiser defaults, and values held fixed."""
+
+    names: list[str]
+    bounds: list[tuple[float, float]]
+    integers: set[str] = field(default_factory=set)
+    options: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)  # key path -> value set in every evaluation but not fitted
+
+    def values(self, x) -> dict:
+        """Parameter vector → ``{key.path: value}`` overrides (the fixed values included)."""
+        out = dict(self.fixed)
+        for name, v in zip(self.names, x, strict=True):
+            out[name] = int(round(float(v))) if name in self.integers else round(float(v), 6)
+        return out
+
+    def without(self, country: str) -> ParamSpec:
+        """The same parameters, with every one that names ``country`` pinned at the middle of its range."""
+        own = [n for n in self.names if country in n.split(".")]
+        keep = [i for i, n in enumerate(self.names) if n not in own]
+        pinned = {n: (lo + hi) / 2 for n, (lo, hi) in zip(self.names, self.bounds, strict=True) if n in own}
+        pinned = {n: int(round(v)) if n in self.integers else round(v, 6) for n, v in pinned.items()}
+        return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
+                         self.options, {**self.fixed, **pinned})
+
+
+def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
+    """Read and check a parameters file (every problem is a :class:`ScenarioError`)."""
+    path = Path(path)
+    data, _ = read_yaml(path)
+    params = data.get("parameters")
+    if not isinstance(params, dict) or not params:
+        raise ScenarioError("the parameters file needs a non-empty 'parameters:' mapping of key path to "
+                            "[low, high].", file=str(path), key_path="parameters")
+    allowed = {"parameters", "integers", "options", "description"}
+    unknown = set(data) - allowed
+    if unknown:
+        hint = f"allowed: {', '.join(sorted(allowed))}."
+        if {"plausibility", "plausibility_weight"} & unknown:
+            hint += (" Outcomes without an official series are checked against public figures, not fitted "
+                     "(docs/validation.md).")
+        raise ScenarioError(f"unknown top-level key(s): {', '.join(sorted(unknown))}.", file=str(path), hint=hint)
+    names, bounds = [], []
+    for key, rng in params.items():
+        if (not isinstance(rng, (list, tuple)) or len(rng) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
+            raise ScenarioError("a range must be [low, high] with two numbers.", file=str(path),
+                                key_path=f"parameters.{key}")
+        lo, hi = float(rng[0]), float(rng[1])
+        if not lo < hi:
+            raise ScenarioError(f"low ({lo}) must be below high ({hi}).", file=str(path), key_path=f"parameters.{key}")
+        names.append(str(key))
+        bounds.append((lo, hi))
+    integers = set(data.get("integers") or [])
+    options = dict(data.get("options") or {})
+    spec = ParamSpec(names, bounds, integers, options)
+    if scenario is not None:  # every key path must exist and both ends must validate
+        base = scenario.model_dump(by_alias=True, mode="python")
+        for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):
+            try:
+                load_scenario(copy.deepcopy(base), spec.values(x))
+            except ScenarioError as exc:
+                raise ScenarioError(f"parameter range does not fit the scenario: {exc.reason}", file=str(path),
+                                    key_path=exc.key_path, hint=exc.hint) from None
+    return spec
+
+
+# --------------------------------------------------------------------------- objective
+class Objective:
+    """Mean over fixed seeds of the overall ARD for a parameter vector (picklable for process pools)."""
+
+    def __init__(self, base: dict, spec: ParamSpec, targets: list[Target], seeds: list[int],
+                 countries: set[str] | None = None) -> None:
+        self.base, self.spec, self.seeds = base, spec, seeds
+        self.targets = [t for t in targets if countries is None or t.country in countries]
+
+    def scenario(self, x) -> Scenario:
+        """The scenario with the parameters set."""
+        return load_scenario(copy.deepcopy(self.base), self.spec.values(x))
+
+    def evaluate(self, x) -> tuple[float, dict]:
+        """Mean ARD over the seeds, and the mean of the other outcomes (reported, never fitted)."""
+        sc = self.scenario(x)
+        scores, others = [], []
+        for s in self.seeds:
+            values, other = run_values(sc, s, self.targets)
+            scores.append(score(values, self.targets)[0])
+            others.append(other)
+        mean_other = {k: float(np.mean([o[k] for o in others])) for k in others[0]
+                      if isinstance(others[0][k], (int, float))}
+        return float(np.mean(scores)), mean_other
+
+    def __call__(self, x) -> float:
+        """The objective: the mean ARD."""
+        return self.evaluate(x)[0]
+
+
+@dataclass
+class CalibrationResult:
+    """What ``calibrate`` found."""
+
+    scenario_file: str
+    params_file: str
+    spec: ParamSpec
+    seeds: list[int]
+    best: dict
+    ard: float
+    ard_start: float
+    start: dict
+    evaluations: int
+    seconds: float
+    per_series: dict
+    loco: list[dict] = field(default_factory=list)
+    others: dict = field(default_factory=dict)
+
+    def calibrated_yaml(self, target_path: Path) -> str:
+        """A scenario that extends the base file and sets the fitted values.
+
+        Values inside dated events are written by repeating the whole ``events`` list (a list
+        in an extending file replaces the base file's list).
+        """
+        base = Path(self.scenario_file).resolve()
+        rel = os.path.relpath(base, Path(target_path).resolve().parent)
+        nested: dict = {}
+        event_values = {k: v for k, v in self.best.items() if k.startswith("events.")}
+        for key, value in self.best.items():
+            if key in event_values:
+                continue
+            node = nested
+            parts = key.split(".")
+            for p in parts[:-1]:
+                node = node.setdefault(p, {})
+            node[parts[-1]] = value
+        header = [
+            f"# Calibrated from {self.scenario_file} with `corridor calibrate --params {self.params_file}`",
+            f"# on {dt.date.today().isoformat()}: scipy differential_evolution minimising the overall ARD",
+            f"# (sim/validation.py) averaged over {len(self.seeds)} calibration seeds {self.seeds}",
+            "# (a stream apart from the validation seeds); only the observed series were fitted;",
+            f"# {self.evaluations} evaluations, ARD {self.ard_start:.3f} at the start -> {self.ard:.3f} fitted.",
+            "# Every value below is 'calibrated' (bounds in the parameters file). Dated events of the base",
+            "# file that set the same keys still apply from their dates.",
+        ]
+        body = {"extends": rel, "name": f"{Path(self.scenario_file).stem}_calibrated"}
+        body.update(nested)
+        if event_values:
+            events = load_scenario(self.scenario_file).model_dump(by_alias=True, mode="json")["events"]
+            holder = {"events": events}
+            for key, value in event_values.items():
+                set_path(holder, key, value, source=self.params_file)
+            body["events"] = events
+        return "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+    def write(self, folder) -> list[Path]:
+        """Write calibration.json and ``<scenario>_calibrated.yaml`` into ``folder`` (atomically)."""
+        folder = Path(folder)
+        yml = folder / f"{Path(self.scenario_file).stem}_calibrated.yaml"
+        atomic_write_text(yml, self.calibrated_yaml(yml))
+        js = folder / "calibration.json"
+        atomic_write_text(js, json.dumps({
+            "scenario": self.scenario_file, "params_file": self.params_file, "calibration_seeds": self.seeds,
+            "bounds": dict(zip(self.spec.names, self.spec.bounds, strict=True)),
+            "start": self.start, "best": self.best, "ard_start": self.ard_start, "ard": self.ard,
+            "per_series": self.per_series, "evaluations": self.evaluations, "seconds": round(self.seconds, 1),
+            "other_outcomes_not_fitted": self.others, "leave_one_country_out": self.loco,
+        }, indent=2) + "\n")
+        return [yml, js]
+
+
+def _fit(objective: Objective, spec: ParamSpec, x0, maxiter: int, popsize: int, workers: int, seed: int,
+         verbose: bool = False, label: str = ""):
+    from scipy.optimize import differential_evolution
+
+    generation = [0]
+
+    def progress(intermediate_result):
+        generation[0] += 1
+        if verbose:
+            print(f"  {label}generation {generation[0]}/{maxiter}: best ARD {intermediate_result.fun:.4f}",
+                  file=sys.stderr, flush=True)
+
+    kwargs = dict(callback=progress, bounds=spec.bounds, maxiter=maxiter, popsize=popsize, init="latinhypercube",
+                  seed=seed, polish=False, tol=1e-3, mutation=(0.5, 1.0), recombination=0.7)
+    if x0 is not None:
+        kwargs["x0"] = x0
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+            res = differential_evolution(objective, updating="deferred", workers=pool.map, **kwargs)
+    else:
+        res = differential_evolution(objective, **kwargs)
+    return res
+
+
+def leave_one_country_out(base: dict, spec: ParamSpec, targets: list[Target], seeds: list[int], best: dict,
+                          maxiter: int, popsize: int, workers: int = 1, verbose: bool = False) -> list[dict]:
+    """For each country: fit on the others from scratch (its own parameters pinned), score it.
+
+    Returns one dict per held-out country: the held-out country's ARD under that fit (never
+    fitted to it), under the full fit ``best`` (fitted to it, for comparison), the training ARD,
+    and the fitted and pinned values.
+    """
+    rows = []
+    countries = sorted({t.country for t in targets if t.scored})
+    if len(countries) < 2:
+        return rows
+    for held in countries:
+        train = set(countries) - {held}
+        sub = spec.without(held)
+        obj = Objective(base, sub, targets, seeds, countries=train)
+        fit = _fit(obj, sub, None, max(2, maxiter // 2), popsize, workers, seed=seeds[0] % (2**32),
+                   verbose=verbose, label=f"without {held}: ")
+        test = Objective(base, sub, targets, seeds, countries={held})
+        test_full = Objective(base, ParamSpec([], [], fixed=best), targets, seeds, countries={held})
+        rows.append({
+            "held_out": held, "fitted_on": sorted(train), "values": sub.values(fit.x),
+            "pinned": {k: v for k, v in sub.fixed.items() if k not in spec.fixed},
+            "ard_train": obj.evaluate(fit.x)[0], "ard_held_out_with_loco_fit": test.evaluate(fit.x)[0],
+            "ard_held_out_with_full_fit": test_full.evaluate([])[0],
+        })
+    return rows
+
+
+def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed: int | None = None,
+              workers: int = 1, maxiter: int | None = None, popsize: int | None = None, observed=None,
+              loco: bool = True, verbose: bool = False) -> CalibrationResult:
+    """Fit the parameters of ``params_path`` to the scenario's observed data.
+
+    Args:
+        scenario_path: Scenario file.
+        params_path: Parameters YAML (see module docstring).
+        n_seeds: Seeds per evaluation (common random numbers); default from the file's options, else 3.
+        root_seed: Root of the seeds (default: the scenario's seed); the calibration seeds are
+            :func:`calibration_seeds` of it, never the validation seeds.
+        workers: Local processes (population members are evaluated in parallel).
+        maxiter: Differential evolution generations (default from the file, else 8).
+        popsize: Differential evolution population factor (default from the file, else 4).
+        observed: Observed CSV or DataFrame (default: the scenario's ``observed:``).
+        loco: Also run the leave-one-country-out check.
+        verbose: Print the best objective after each generation (stderr).
+    """
+    t0 = time.perf_counter()
+    scenario = load_scenario(scenario_path)
+    file = str(scenario_path)
+    spec = load_params(params_path, scenario)
+    opts = spec.options
+    n_seeds = int(n_seeds or opts.get("seeds", 3))
+    maxiter = int(maxiter or opts.get("maxiter", 8))
+    popsize = int(popsize or opts.get("popsize", 4))
+    if n_seeds < 1 or maxiter < 1 or popsize < 1:
+        raise ScenarioError("seeds, maxiter and popsize must be at least 1.", file=str(params_path))
+    if isinstance(observed, str) or observed is None:
+        obs = load_observed(observed_path(file, scenario, observed))
+    else:
+        obs = load_observed(observed)
+    targets = build_targets(scenario, obs, file)
+    seeds = calibration_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
+    base = scenario.model_dump(by_alias=True, mode="python")
+    base["observed"] = None
+
+    x0 = np.array([min(max(float(get_path(base, n, source=str(params_path))), lo), hi)
+                   for n, (lo, hi) in zip(spec.names, spec.bounds, strict=True)])
+    full = Objective(base, spec, targets, seeds)
+    ard_start, _ = full.evaluate(x0)
+    res = _fit(full, spec, x0, maxiter, popsize, workers, seed=seeds[0] % (2**32), verbose=verbose)
+    res_x = res.x
+    ard_best, others_best = full.evaluate(res_x)
+    if ard_start < ard_best:  # the start was better than anything found: keep it
+        res_x = x0
+        ard_best, others_best = full.evaluate(x0)
+    best = spec.values(res_x)
+    sc_best = full.scenario(res_x)
+    per_series_runs = [score(run_values(sc_best, s, targets)[0], targets)[1] for s in seeds]
+    per_series = {k: float(np.mean([p[k] for p in per_series_runs])) for k in per_series_runs[0]}
+
+    loco_rows = leave_one_country_out(base, spec, targets, seeds, best, maxiter, popsize, workers,
+                                      verbose) if loco else []
+    return CalibrationResult(file, str(params_path), spec, seeds, best, ard_best, ard_start, spec.values(x0),
+                             int(res.nfev), time.perf_counter() - t0, per_series, loco_rows, others=others_best)
+
+
+def format_result(result: CalibrationResult) -> str:
+    """Plain-text summary of a calibration."""
+    lines = [f"Calibrated {result.scenario_file} with {result.params_file}: {result.evaluations} evaluations "
+             f"x {len(result.seeds)} calibration seeds in {result.seconds:.0f} s",
+             f"overall ARD {result.ard_start:.3f} at the start -> {result.ard:.3f} fitted", ""]
+    width = max(len(n) for n in result.spec.names) + 2
+    lines.append(f"{'parameter':<{width}}{'start':>12}{'fitted':>12}")
+    for name in result.spec.names:
+        lines.append(f"{name:<{width}}{result.start[name]:>12.4g}{result.best[name]:>12.4g}")
+    lines.append("")
+    for k, v in result.per_series.items():
+        lines.append(f"  ARD {k:<20}{v:.3f}")
+    if result.others:
+        lines.append("  not fitted, to check against public figures: "
+                     + ", ".join(f"{k} {v:,.0f}" for k, v in result.others.items()))
+    if result.loco:
+        lines += ["", "leave-one-country-out (fit from scratch on the others, the held-out country's own "
+                  "parameters pinned at mid-range; score the held-out country):"]
+        for r in result.loco:
+            lines.append(f"  {r['held_out']}: held-out ARD {r['ard_held_out_with_loco_fit']:.3f} never fitted to it, "
+                         f"{r['ard_held_out_with_full_fit']:.3f} with the full fit (train ARD {r['ard_train']:.3f})")
+    return "\n".join(lines)

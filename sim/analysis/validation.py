@@ -1,0 +1,410 @@
+"""Validation against observed official figures (issue 4).
+
+Each row of an observed CSV (``country, metric, period_start, period_end, value,
+aggregation, ...``) is compared with the simulated value of the *same* thing, counted the
+way that country counts it:
+
+* The simulated components of an observed metric are read from the country's counting
+  rules in the scenario (``border_services.<C>.counts``): the rule whose ``metrics`` list
+  holds the observed metric gives the raw simulated metrics that make up the figure. For
+  2021 this gives PL ``attempts`` → ``attempts``; LT ``detained`` → ``detained``;
+  LT ``turned_back`` ("people not allowed to enter") → ``turned_back + prevented``;
+  LV ``prevented`` → ``prevented + turned_back``. A metric no rule mentions is compared
+  with the raw simulated metric of the same name. The components are summed over the whole
+  observed period (the rule's own date span is not applied: a row labelled ``detained``
+  for August counts August's detentions even though Lithuania's headline figure switched
+  to turn-backs on 3 August).
+* ``period_total`` rows: the sum of the daily values over ``[period_start, period_end]``;
+  ``cumulative`` rows: the running total from ``period_start`` up to ``period_end``
+  (numerically the same sum; the difference matters for plots and baselines).
+* Rows whose period is not fully inside the run (for 2021: Poland's January–July row,
+  of which the run covers only June and July) are **not scored**: the simulated value for
+  the covered days is reported, but the row does not enter any ARD, because a partial
+  sum cannot be compared with a seven-month figure.
+
+Scores: the relative error of a row is ``|sim - obs| / obs``; the ARD of a series
+(country × metric) is the mean of its rows' relative errors; the overall ARD is the mean
+over series (each series weighs the same, however many rows it has).
+
+Naive baselines predict each scored row from the *other* rows of its series (leave-one-out),
+on daily rates (value / days in the period, so rows of different lengths are comparable):
+
+* ``flat``: the mean daily rate of the other rows, times the row's days;
+* ``ramp``: a least-squares line of daily rate against the period's mid-date through the
+  other rows, evaluated at the row's mid-date (clipped at 0; ``flat`` when fewer than two
+  other rows);
+* ``last``: the daily rate of the most recent other row whose period ends before the row's
+  mid-date (the nearest later row for the first one), carried forward.
+
+The same baselines fitted in-sample (all rows of the series, including the one scored) are
+reported as well, for reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.independent_checks import check_against_scenario, check_values, format_checks, load_checks
+from sim.analysis.independent_checks import default_path as default_checks_path
+from sim.analysis.independent_checks import summarise as summarise_checks
+from sim.errors import ScenarioError
+from sim.experiments.engines import process_context
+from sim.outcomes.observed import (  # noqa: F401  (re-exported: the observed-data API predates sim.outcomes.observed)
+    AGGREGATIONS,
+    COUNTABLE,
+    REQUIRED_COLUMNS,
+    Target,
+    build_targets,
+    components,
+    load_observed,
+    observed_path,
+    values_from_daily,
+)
+from sim.runs.folder import atomic_write_frame, atomic_write_text
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
+
+BASELINES = ("flat", "ramp", "last")
+
+
+# --------------------------------------------------------------------------- running
+def seeds_for(root: int, n: int) -> list[int]:
+    """``n`` independent seeds spawned from ``root`` with numpy's SeedSequence."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
+
+
+def run_values(scenario: Scenario, seed: int, targets: list[Target], checks=()) -> tuple[np.ndarray, dict]:
+    """Run once; the simulated value of each target and a few other outcomes.
+
+    Runs the model directly (no tidy table), which is what makes calibration affordable. With
+    ``checks`` (:mod:`sim.analysis.independent_checks`), their values are in the outcomes under ``"checks"``.
+    """
+    from sim.model.model import CorridorModel
+
+    model = CorridorModel(scenario, rng=seed)
+    model.run_to_end()
+    rec = model.recorder
+    cache: dict = {}
+
+    def full(metric, country):
+        key = (metric, country)
+        if key not in cache:
+            cache[key] = np.concatenate([[0], np.cumsum(rec.country_series(metric, country))])
+        return cache[key]
+
+    values = np.full(len(targets), np.nan)
+    for k, t in enumerate(targets):
+        if t.last >= t.first:
+            values[k] = sum(full(m, t.country)[t.last + 1] - full(m, t.country)[t.first] for m in t.components)
+    others = other_outcomes(model)
+    if checks:
+        others["checks"] = check_values(model, list(checks))
+    return values, others
+
+def other_outcomes(model) -> dict:
+    """Outcomes with no official series but a plausible range: onward, repatriation, stranded, deaths."""
+    rec, sc = model.recorder, model.config
+    dest_country = np.array([sc.places[d].country for d in model.destination_ids])
+    onward = rec.values["onward_arrivals"]
+    at_border = rec.values["at_border"].sum(axis=1)
+    pl = rec.values["at_border"][:, model.segment_country == model.countries.index("PL")].sum(axis=1) \
+        if "PL" in model.countries else at_border * 0
+    return {
+        "arrivals_minsk": float(rec.values["arrivals_minsk"].sum()),
+        "onward_germany": float(onward[:, dest_country == "DE"].sum()),
+        "onward_all": float(onward.sum()),
+        "repatriated": float(rec.values["repatriated"].sum()),
+        "stranded_peak_all": float(at_border.max()),
+        "stranded_peak_PL": float(pl.max()),
+        "stranded_peak_date": (sc.start + dt.timedelta(days=int(at_border.argmax()))).isoformat(),
+        "deaths": float(rec.values["deaths"].sum()),
+    }
+
+
+def _run_job(args):
+    scenario, seed, targets, checks = args
+    return run_values(scenario, seed, targets, checks)
+
+
+def run_ensemble(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=()):
+    """Run every seed; returns (values [seed × target], list of other-outcome dicts)."""
+    jobs = [(scenario, s, targets, tuple(checks)) for s in seeds]
+    if workers > 1 and len(seeds) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+            results = list(pool.map(_run_job, jobs))
+    else:
+        results = [_run_job(j) for j in jobs]
+    return np.array([r[0] for r in results]), [r[1] for r in results]
+
+
+# --------------------------------------------------------------------------- scoring
+def relative_errors(sim: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """``|sim - obs| / obs`` elementwise."""
+    return np.abs(np.asarray(sim, float) - np.asarray(obs, float)) / np.asarray(obs, float)
+
+
+def ard(sim, obs, series, scored=None) -> tuple[float, dict]:
+    """Overall ARD (mean over series of the mean relative error of their rows) and per-series ARD.
+
+    Args:
+        sim: Simulated values, one per row.
+        obs: Observed values, one per row.
+        series: Series label per row (rows with the same label form one series).
+        scored: Optional booleans; rows marked False are left out.
+    """
+    sim, obs = np.asarray(sim, float), np.asarray(obs, float)
+    series = list(series)
+    scored = np.ones(len(obs), bool) if scored is None else np.asarray(scored, bool)
+    err = relative_errors(sim, obs)
+    per: dict[str, float] = {}
+    for s in dict.fromkeys(series):
+        mask = np.array([x == s for x in series]) & scored
+        if mask.any():
+            per[s] = float(err[mask].mean())
+    overall = float(np.mean(list(per.values()))) if per else float("nan")
+    return overall, per
+
+
+def _rate(t: Target) -> float:
+    return t.value / t.days
+
+
+def _predict(t: Target, others: list[Target], kind: str) -> float:
+    if not others:
+        return float("nan")
+    rates = np.array([_rate(o) for o in others])
+    mids = np.array([o.mid for o in others])
+    if kind == "flat" or (kind == "ramp" and len(others) < 2):
+        rate = rates.mean()
+    elif kind == "ramp":
+        if np.ptp(mids) == 0:
+            rate = rates.mean()
+        else:
+            slope, icpt = np.polyfit(mids, rates, 1)
+            rate = max(0.0, slope * t.mid + icpt)
+    elif kind == "last":
+        ends = np.array([o.end.toordinal() for o in others])
+        before = np.flatnonzero(ends < t.mid)
+        if before.size:
+            rate = rates[before[np.argmax(ends[before])]]
+        else:
+            rate = rates[np.argmin(np.abs(mids - t.mid))]
+    else:
+        raise ValueError(kind)
+    return float(rate * t.days)
+
+
+def baseline_predictions(targets: list[Target], in_sample: bool = False) -> dict[str, np.ndarray]:
+    """Predictions of each naive baseline for every target (NaN for unscored rows).
+
+    Leave-one-out by default (a row's own value is never used to predict it); ``in_sample``
+    fits each baseline on all scored rows of the series.
+    """
+    out = {k: np.full(len(targets), np.nan) for k in BASELINES}
+    for k, t in enumerate(targets):
+        if not t.scored:
+            continue
+        same = [o for o in targets if o.series == t.series and o.scored]
+        others = same if in_sample else [o for o in same if o.row != t.row]
+        for kind in BASELINES:
+            if in_sample and kind == "last":
+                # in-sample "last": the row's own rate carried forward is the row itself, so use the
+                # previous row's rate (the first row keeps its own)
+                prev = [o for o in same if o.end < t.end]
+                src = max(prev, key=lambda o: o.end) if prev else t
+                out[kind][k] = _rate(src) * t.days
+            else:
+                out[kind][k] = _predict(t, others, kind)
+    return out
+
+
+def score(values: np.ndarray, targets: list[Target]) -> tuple[float, dict]:
+    """ARD of one run's values (unscored rows and rows with NaN left out)."""
+    obs = np.array([t.value for t in targets])
+    scored = np.array([t.scored for t in targets]) & ~np.isnan(values)
+    return ard(np.nan_to_num(values), obs, [t.series for t in targets], scored)
+
+
+# --------------------------------------------------------------------------- report
+@dataclass
+class ValidationReport:
+    """Everything ``validate`` computed."""
+
+    scenario: str
+    observed: str
+    seeds: list[int]
+    targets: list[Target]
+    values: np.ndarray  # seeds × targets
+    others: list[dict]
+    rows: pd.DataFrame = field(default=None)
+    series: pd.DataFrame = field(default=None)
+    summary: dict = field(default_factory=dict)
+    checks: pd.DataFrame | None = None  # independent checks (sim.analysis.independent_checks.summarise), when a checks file exists
+
+    def write(self, folder) -> list[Path]:
+        """Write validation.csv, checks.csv, validation.json and the band plot into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [folder / "validation.csv", folder / "validation.json"]
+        atomic_write_frame(paths[0], self.rows)
+        if self.checks is not None:
+            paths.append(folder / "checks.csv")
+            atomic_write_frame(paths[-1], self.checks)
+        atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
+        from sim.plots.validation_plots import plot_bands
+
+        paths.append(plot_bands(self, folder / "validation_bands.png"))
+        return paths
+
+
+def _json_default(x):
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return None if math.isnan(x) else float(x)
+    if isinstance(x, (dt.date,)):
+        return x.isoformat()
+    raise TypeError(type(x))
+
+
+def _clean(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
+
+
+def make_report(scenario_label: str, observed_label: str, seeds: list[int], targets: list[Target],
+                values: np.ndarray, others: list[dict], checks=()) -> ValidationReport:
+    """Turn an ensemble's values into per-row, per-series and overall tables (and the checks)."""
+    obs = np.array([t.value for t in targets])
+    med = np.median(values, axis=0)
+    lo, hi = np.percentile(values, 5, axis=0), np.percentile(values, 95, axis=0)
+    per_seed = [score(v, targets) for v in values]
+    overall_seed = np.array([p[0] for p in per_seed])
+    med_overall, med_series = score(med, targets)
+    base = {f"{k}_loo": v for k, v in baseline_predictions(targets).items()}
+    base.update({f"{k}_insample": v for k, v in baseline_predictions(targets, in_sample=True).items()})
+    rows = pd.DataFrame({
+        "country": [t.country for t in targets], "metric": [t.metric for t in targets],
+        "period_start": [t.start.isoformat() for t in targets], "period_end": [t.end.isoformat() for t in targets],
+        "aggregation": [t.aggregation for t in targets],
+        "simulated_as": [" + ".join(t.components) for t in targets],
+        "observed": obs, "sim_median": med, "sim_p05": lo, "sim_p95": hi,
+        "rel_error_median": relative_errors(med, obs),
+        "in_band": (obs >= lo) & (obs <= hi),
+        "coverage": [round(t.coverage, 3) for t in targets], "scored": [t.scored for t in targets],
+        "note": [t.note for t in targets],
+    })
+    for name, pred in base.items():
+        rows[f"baseline_{name}"] = pred
+    series_rows = []
+    labels = list(dict.fromkeys(t.series for t in targets if t.scored))
+    for s in labels:
+        seed_scores = np.array([p[1].get(s, np.nan) for p in per_seed])
+        entry = {"series": s, "rows": sum(1 for t in targets if t.series == s and t.scored),
+                 "ard_seed_median": float(np.median(seed_scores)),
+                 "ard_seed_p05": float(np.percentile(seed_scores, 5)),
+                 "ard_seed_p95": float(np.percentile(seed_scores, 95)),
+                 "ard_of_median": med_series.get(s)}
+        for name, pred in base.items():
+            entry[f"ard_{name}"] = score(pred, targets)[1].get(s)
+        series_rows.append(entry)
+    series = pd.DataFrame(series_rows)
+    baselines_overall = {name: score(pred, targets)[0] for name, pred in base.items()}
+    beats = {s["series"]: all(s["ard_seed_median"] < s[f"ard_{k}_loo"] for k in BASELINES) for s in series_rows}
+    other_keys = [k for k in others[0] if k not in ("stranded_peak_date", "checks")] if others else []
+    check_table = summarise_checks(list(checks), np.array([o["checks"] for o in others])) if checks else None
+    summary = {
+        "scenario": scenario_label, "observed": observed_label, "n_seeds": len(seeds), "seeds": seeds,
+        "definitions": {
+            "relative_error": "|sim - obs| / obs",
+            "ard_series": "mean relative error over the scored rows of one country x metric series",
+            "ard_overall": "mean of the series ARDs",
+            "ard_seed_median": "ARD computed for each seed's run, then the median over seeds",
+            "ard_of_median": "ARD of the per-row median over seeds",
+            "baselines": "flat / ramp / last on daily rates, leave-one-out (_loo) and in-sample (_insample)",
+        },
+        "overall": {"ard_seed_median": float(np.median(overall_seed)),
+                    "ard_seed_p05": float(np.percentile(overall_seed, 5)),
+                    "ard_seed_p95": float(np.percentile(overall_seed, 95)),
+                    "ard_seed_max": float(overall_seed.max()),
+                    "ard_per_seed": [round(float(x), 4) for x in overall_seed],
+                    "ard_of_median": med_overall,
+                    **{f"ard_{k}": v for k, v in baselines_overall.items()}},
+        "beats_every_loo_baseline": beats,
+        "series": [{k: (_clean(v) if isinstance(v, float) else v) for k, v in e.items()} for e in series_rows],
+        "rows": json.loads(rows.to_json(orient="records")),
+        "other_outcomes": {k: {"median": float(np.median([o[k] for o in others])),
+                               "p05": float(np.percentile([o[k] for o in others], 5)),
+                               "p95": float(np.percentile([o[k] for o in others], 95))} for k in other_keys},
+        "independent_checks": json.loads(check_table.to_json(orient="records")) if check_table is not None else [],
+    }
+    return ValidationReport(scenario_label, observed_label, seeds, targets, values, others, rows, series, summary,
+                            check_table)
+
+
+def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, workers: int = 1,
+             observed=None, overrides=None, checks=None) -> ValidationReport:
+    """Run ``n_seeds`` seeds of a scenario and score them against its observed data.
+
+    Args:
+        scenario_path: Scenario file (or Scenario / dict with ``observed`` given).
+        n_seeds: Number of runs.
+        root_seed: Root of the SeedSequence (default: the scenario's seed).
+        workers: Local processes.
+        observed: Observed CSV path or DataFrame (default: the scenario's ``observed:``).
+        overrides: ``--set``-style overrides.
+        checks: Checks CSV (:mod:`sim.analysis.independent_checks`); default: ``<observed>_checks.csv`` beside the
+            observed file when it exists; ``False`` for none.
+    """
+    if n_seeds < 1:
+        raise ScenarioError("--seeds must be at least 1.", file="--seeds")
+    scenario = load_scenario(scenario_path, overrides)
+    file = None if isinstance(scenario_path, (Scenario, dict)) else str(scenario_path)
+    if isinstance(observed, pd.DataFrame):
+        obs, obs_label = load_observed(observed), "observed data"
+    else:
+        path = observed_path(file, scenario, observed)
+        obs, obs_label = load_observed(path), str(path)
+        if checks is None and default_checks_path(path).exists():
+            checks = default_checks_path(path)
+    check_list = load_checks(checks) if checks else []
+    check_against_scenario(check_list, scenario, str(checks) if checks else None)
+    targets = build_targets(scenario, obs, obs_label)
+    seeds = seeds_for(scenario.seed if root_seed is None else root_seed, n_seeds)
+    values, others = run_ensemble(scenario, seeds, targets, workers, check_list)
+    return make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list)
+
+
+def format_table(report: ValidationReport) -> str:
+    """A short plain-text table of the results."""
+    lines = [f"Validation of {report.scenario} against {report.observed} ({len(report.seeds)} seeds)", ""]
+    lines.append(f"{'row':<34}{'observed':>10}{'sim median':>12}{'5-95 %':>18}{'rel.err':>9}")
+    for r in report.rows.itertuples(index=False):
+        label = f"{r.country} {r.metric} {r.period_start[2:]}..{r.period_end[2:]}"
+        band = f"{r.sim_p05:,.0f}-{r.sim_p95:,.0f}"
+        flag = "" if r.scored else "  (not scored)"
+        lines.append(f"{label:<34}{r.observed:>10,.0f}{r.sim_median:>12,.0f}{band:>18}{r.rel_error_median:>9.2f}{flag}")
+    lines += ["", f"{'series ARD':<22}{'model':>8}{'flat':>8}{'ramp':>8}{'last':>8}   (baselines leave-one-out)"]
+    for s in report.series.itertuples(index=False):
+        lines.append(f"{s.series:<22}{s.ard_seed_median:>8.3f}{s.ard_flat_loo:>8.3f}{s.ard_ramp_loo:>8.3f}"
+                     f"{s.ard_last_loo:>8.3f}")
+    o = report.summary["overall"]
+    lines.append(f"{'overall':<22}{o['ard_seed_median']:>8.3f}{o['ard_flat_loo']:>8.3f}{o['ard_ramp_loo']:>8.3f}"
+                 f"{o['ard_last_loo']:>8.3f}")
+    lines.append(f"(model = median over seeds of each seed's ARD; 5-95 % over seeds "
+                 f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; ARD of the median run {o['ard_of_median']:.3f})")
+    oth = report.summary["other_outcomes"]
+    if oth:
+        lines.append("")
+        lines.append("other outcomes (median, 5-95 %): " + "; ".join(
+            f"{k} {v['median']:,.0f} ({v['p05']:,.0f}-{v['p95']:,.0f})" for k, v in oth.items()))
+    if report.checks is not None and len(report.checks):
+        lines += ["", format_checks(report.checks)]
+    return "\n".join(lines)

@@ -1,0 +1,251 @@
+"""Seed ensembles: N seeded runs of one scenario, quantile bands, fan charts.
+
+Run ``i`` uses seed ``SeedSequence(root_seed).spawn(N)[i].generate_state(1)[0]``,
+so the first N seeds of a bigger ensemble equal those of a smaller one and an
+ensemble can be extended in place (same --out, more --seeds).
+
+Output folder::
+
+    plan.json, manifest.json
+    runs/run_000000.npz    per run: country totals (dates x metric|country) + summary
+    runs_summary.csv       per run: metric, country, total, peak, peak_date
+    bands.csv              per date x metric x country: n, mean, q05, q25, q50, q75, q95
+    plots/fan_<metric>.png small multiples PL / LT / LV
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.engines import RunTask, check_workers
+from sim.experiments.store import RunStore, scenario_fingerprint
+from sim.experiments.sweep import QUANTILES, Execution, draw_safely, execute_tasks, spawn_seeds, versions
+from sim.experiments.sweep_file import OutcomeSpec, SweepFileError
+from sim.outcomes.values import compute, daily_from_matrix, totals_matrix
+from sim.runs.folder import atomic_write_frame, atomic_write_json
+
+FAN_METRICS = ("attempts", "at_border", "crossed", "turned_back")
+_CELL_LIMIT = 20_000_000  # floats held at once while computing bands (~160 MB)
+
+
+class SeriesCollector:
+    """Picklable run reducer: country-total series and the run's summary."""
+
+    def __call__(self, result) -> dict:
+        """Reduce a run result to dense country totals plus summary rows."""
+        dates, keys, values = totals_matrix(result.daily)
+        summ = result.summary
+        summ = summ[summ["place"].fillna("") == ""]
+        rows = json.loads(summ.to_json(orient="records"))
+        return {"summary": rows, "_arrays": {"dates": dates, "keys": keys, "values": values}}
+
+
+@dataclass
+class EnsembleResult:
+    """A finished ensemble."""
+
+    out: Path
+    seeds: list[int]
+    execution: Execution
+    bands: pd.DataFrame
+    label: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def fan_metric_names() -> list[str]:
+    """Metrics a fan chart can draw: those recorded per border country (PL, LT, LV panels)."""
+    from sim.model.recorder import METRICS
+
+    return [m.name for m in METRICS if m.keys in ("segment", "country")] + ["reported"]
+
+
+def check_fan_metrics(metrics) -> None:
+    """Reject fan-chart metrics that are not recorded per border country.
+
+    Raises:
+        SweepFileError: Naming the unknown metric and listing the valid ones.
+
+    """
+    from sim.errors import did_you_mean
+
+    names = fan_metric_names()
+    for m in metrics:
+        if m not in names:
+            hint = did_you_mean(m, names)
+            raise SweepFileError(f"--metric '{m}': not a metric recorded per border, so no fan chart can be "
+                                 f"drawn{f' ({hint})' if hint else ''}; choose from {', '.join(names)}.")
+
+
+def ensemble_tasks(scenario: str | Path, seeds: list[int], overrides: dict | None) -> list[RunTask]:
+    """One task per seed."""
+    collect = SeriesCollector()
+    return [RunTask(index=i, scenario=str(scenario), seed=s, overrides=dict(overrides or {}), collect=collect,
+                    meta={"replicate": i}) for i, s in enumerate(seeds)]
+
+
+def _fingerprint(scenario_hash: str, root_seed: int) -> str:
+    """Plan fingerprint: the resolved scenario (overrides applied) and the root seed."""
+    text = json.dumps({"scenario_hash": scenario_hash, "root_seed": root_seed}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def compute_bands(store: RunStore, n: int) -> pd.DataFrame:
+    """Quantile bands over the ok runs with index < n, memory bounded.
+
+    Args:
+        store: The ensemble's store.
+        n: Number of seeds in the ensemble.
+
+    Returns:
+        Long table date, metric, country, n, mean, q05, q25, q50, q75, q95.
+
+    """
+    files = [(i, p) for i, p in store._files().items() if i < n and p.suffix == ".npz"]
+    dates: set[str] = set()
+    keys: set[str] = set()
+    for _, p in files:
+        with np.load(p) as z:
+            dates.update(z["dates"].tolist())
+            keys.update(z["keys"].tolist())
+    dates_l, keys_l = sorted(dates), sorted(keys)
+    cols = ["date", "metric", "country", "n", "mean"] + [f"q{int(q * 100):02d}" for q in QUANTILES]
+    if not files or not keys_l:
+        return pd.DataFrame(columns=cols)
+    chunk = max(1, _CELL_LIMIT // max(1, len(files) * len(dates_l)))
+    parts = []
+    for start in range(0, len(keys_l), chunk):
+        sub_keys = keys_l[start:start + chunk]
+        stack = np.zeros((len(files), len(dates_l), len(sub_keys)), dtype=np.float64)
+        for j, (_, p) in enumerate(files):
+            with np.load(p) as z:
+                df = pd.DataFrame(z["values"], index=z["dates"], columns=z["keys"])
+            stack[j] = df.reindex(index=dates_l, columns=sub_keys, fill_value=0).to_numpy(dtype=np.float64)
+        qs = np.quantile(stack, QUANTILES, axis=0)  # (q, dates, keys)
+        mean = stack.mean(axis=0)
+        mc = [k.split("|", 1) for k in sub_keys]
+        part = pd.DataFrame({
+            "date": np.repeat(dates_l, len(sub_keys)),
+            "metric": np.tile([m for m, _ in mc], len(dates_l)),
+            "country": np.tile([c for _, c in mc], len(dates_l)),
+            "n": len(files),
+            "mean": mean.reshape(-1),
+        })
+        for q, arr in zip(QUANTILES, qs, strict=True):
+            part[f"q{int(q * 100):02d}"] = arr.reshape(-1)
+        parts.append(part)
+    return (pd.concat(parts).sort_values(["metric", "country", "date"], kind="stable")
+            .reset_index(drop=True)[cols])
+
+
+def summary_table(store: RunStore, n: int) -> pd.DataFrame:
+    """Per-run summaries (country totals) of runs with index < n."""
+    rows = []
+    for rec, _ in store.records():
+        if rec["index"] >= n:
+            continue
+        base = {"run": rec["index"], "seed": rec["seed"], "status": rec["status"], "error": rec.get("error", "")}
+        if rec["status"] != "ok":
+            rows.append(base)
+        rows.extend({**base, **r} for r in rec.get("summary", []))
+    df = pd.DataFrame(rows)
+    first = [c for c in ("run", "seed", "status", "error", "metric", "country", "place", "kind", "total", "peak",
+                         "peak_date") if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
+    """Outcomes of every ok run stored in an ensemble folder.
+
+    Args:
+        folder: Ensemble output folder.
+        outcomes: Outcome specs (country totals only; place must be '').
+
+    Returns:
+        One row per run: run, seed, then one column per outcome.
+
+    """
+    store = RunStore(folder, write=False)
+    n = json.loads((Path(folder) / "manifest.json").read_text()).get("seeds", 10**9) \
+        if (Path(folder) / "manifest.json").exists() else 10**9
+    rows = []
+    for rec, arr in store.records(arrays=True):
+        if rec["status"] != "ok" or rec["index"] >= n:
+            continue
+        daily = daily_from_matrix(arr["dates"], arr["keys"], arr["values"])
+        rows.append({"run": rec["index"], "seed": rec["seed"], **compute(daily, outcomes)})
+    return pd.DataFrame(rows, columns=["run", "seed", *outcomes])
+
+
+def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides: dict[str, Any] | None = None,
+                 out: str | Path | None = None, engine: str = "local", workers: int = 1, scheduler: str | None = None,
+                 progress: bool = True, plots: bool = True, fan_metrics=FAN_METRICS,
+                 label: str | None = None) -> EnsembleResult:
+    """Run (or resume) a seed ensemble and write its tables and fan charts.
+
+    Args:
+        scenario: Scenario YAML path.
+        seeds: Number of seeded runs N.
+        root_seed: Root of the SeedSequence.
+        overrides: Dotted key path -> value for every run.
+        out: Output folder (default outputs/ensembles/<scenario>_<N>seeds).
+        engine: 'local' or 'dask'.
+        workers: Worker processes.
+        scheduler: Dask scheduler address.
+        progress: Progress bar.
+        plots: Write fan charts.
+        fan_metrics: Metrics to draw as fan charts.
+        label: Name used in titles and comparisons (default scenario stem).
+
+    Returns:
+        The ensemble result.
+
+    Raises:
+        SweepFileError: For a fan-chart metric that is not recorded per border.
+        EngineUnavailable: For a bad worker count or engine.
+        sim.ScenarioError: If the scenario cannot be loaded.
+
+    """
+    check_fan_metrics(fan_metrics)
+    check_workers(workers)
+    scenario = Path(scenario).resolve()
+    label = label or scenario.stem
+    out = Path(out) if out else Path("outputs/ensembles") / f"{scenario.stem}_{seeds}seeds"
+    overrides = dict(overrides or {})
+    seed_list = spawn_seeds(root_seed, seeds)
+    scen_hash = scenario_fingerprint(scenario, overrides)
+    store = RunStore(out)
+    plan = {"kind": "ensemble", "fingerprint": _fingerprint(scen_hash, root_seed), "scenario_hash": scen_hash,
+            "scenario": str(scenario), "overrides": overrides, "root_seed": root_seed}
+    store.check_plan(plan)
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    ex = execute_tasks(store, ensemble_tasks(scenario, seed_list, overrides), engine, workers, scheduler,
+                       progress=progress, desc=label)
+    bands = compute_bands(store, seeds)
+    atomic_write_frame(out / "bands.csv", bands)
+    atomic_write_frame(out / "runs_summary.csv", summary_table(store, seeds))
+    manifest = {**plan, "label": label, "seeds": seeds, "seed_list": seed_list, "ok": ex.ok, "failed": ex.failed,
+                "engine": ex.engine, "workers": ex.workers, "skipped_as_done": ex.skipped, "started": started,
+                "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}
+    atomic_write_json(out / "manifest.json", manifest)
+    store.close()
+    warnings: list[str] = []
+    if plots and not bands.empty:
+        for m in fan_metrics:
+            if (bands["metric"] == m).any():
+                draw_safely(f"plots/fan_{m}.png", lambda m=m: _fan(bands, m, out, label, ex.ok), warnings)
+    return EnsembleResult(out=out, seeds=seed_list, execution=ex, bands=bands, label=label, warnings=warnings)
+
+
+def _fan(bands: pd.DataFrame, metric: str, out: Path, label: str, n_ok: int) -> None:
+    from sim.plots.experiment_plots import fan_chart
+
+    fan_chart({label: bands}, metric, out / "plots" / f"fan_{metric}.png", n_seeds={label: n_ok})

@@ -1,0 +1,412 @@
+"""Sweep file schema: pydantic models, loading and validation.
+
+A sweep file (YAML) names a base scenario, the parameters to vary (dotted
+scenario key paths), an experimental design, replicates per sample, the
+outcomes of interest and optionally the engine. Every problem is reported as
+a :class:`SweepFileError` whose ``message`` is one readable paragraph naming
+the file and the offending key; the CLI prints it and exits with code 2.
+
+Example::
+
+    base: ../belarus_2021.yaml
+    parameters:
+      border_services.PL.policy.asylum_claim_share: {range: [0.2, 0.9]}
+      carriers.belavia.routes.IST-MSQ.flights_per_week: {values: [2, 4, 8]}
+      guards_x:                      # a multiplier: scales every listed key together
+        keys: [border_services.PL.detection_per_guard_km, border_services.LT.detection_per_guard_km]
+        range: [0.5, 2.0]
+    design: {method: lhs, samples: 20}
+    replicates: 5
+    seed: 2021
+    outcomes:
+      pl_attempts_oct: {metric: attempts, country: PL, start: 2021-10-01, end: 2021-10-31}
+      deaths: {metric: deaths}
+      peak_at_border: {metric: at_border, stat: peak}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+
+
+class SweepFileError(Exception):
+    """A sweep file (or a request derived from it) is invalid.
+
+    Attributes:
+        message: One readable paragraph naming the file and the key.
+        exit_code: Process exit code for the CLI (always 2).
+
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(_Strict):
+    """One varied parameter: explicit ``values`` or a ``range`` [low, high].
+
+    ``num`` gives the number of evenly spaced grid points for a range (grid
+    design only). ``type`` forces int/float; ``auto`` takes the type of the
+    value in the base scenario (int stays int, rounded after sampling).
+
+    With ``keys`` (a list of scenario key paths) the parameter is a
+    multiplier: its name is a free label and its value multiplies the base
+    scenario's value at every listed key (rounded where that value is an int),
+    so a set of keys (e.g. the guards of every segment) moves together.
+    """
+
+    values: list[Any] | None = None
+    range: tuple[float, float] | None = None
+    num: int | None = Field(default=None, ge=1)
+    type: Literal["auto", "int", "float"] = "auto"
+    keys: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ParameterSpec:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give exactly one of 'values' (a list) or 'range' ([low, high])")
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("'values' is empty")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"empty range {list(self.range)}: low must be smaller than high")
+        if self.keys is not None:
+            if not self.keys:
+                raise ValueError("'keys' is empty: list the scenario key paths the multiplier scales")
+            if len(set(self.keys)) != len(self.keys):
+                raise ValueError("'keys' lists a key path twice")
+            if self.type == "int":
+                raise ValueError("a multiplier ('keys') is a float; leave 'type' out")
+            bad = [v for v in (self.values or []) if isinstance(v, bool) or not isinstance(v, (int, float))]
+            if bad:
+                raise ValueError(f"a multiplier ('keys') takes numbers, not {bad[0]!r}")
+        return self
+
+
+class DesignSpec(_Strict):
+    """Experimental design.
+
+    Attributes:
+        method: grid, lhs (scipy.stats.qmc), sobol or morris (SALib).
+        samples: lhs: number of samples; sobol: base sample N (a power of 2).
+        trajectories: morris: number of trajectories r.
+        levels: morris: grid levels p.
+        second_order: sobol: also second-order indices (N*(2D+2) runs).
+        seed: seed for the sampler (defaults to the sweep seed).
+
+    """
+
+    method: str = "grid"
+    samples: int | None = Field(default=None, ge=1)
+    trajectories: int | None = Field(default=None, ge=2)
+    levels: int = Field(default=4, ge=2)
+    second_order: bool = False
+    seed: int | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in DESIGNS:
+            raise ValueError(f"unknown design '{v}'; choose one of {', '.join(DESIGNS)}")
+        return v
+
+
+class OutcomeSpec(_Strict):
+    """A scalar summary of one run.
+
+    ``stat`` over the daily country-total series (rows with place '' or the
+    given place) of ``metric`` for ``country`` (all countries summed when
+    omitted), restricted to ``start``..``end`` (inclusive): sum, peak (max),
+    mean or final (last day).
+    """
+
+    metric: str
+    country: str | None = None
+    place: str = ""
+    stat: Literal["sum", "peak", "mean", "final"] = "sum"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> OutcomeSpec:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"empty date window: start {self.start} is after end {self.end}")
+        return self
+
+
+class EngineSpec(_Strict):
+    """Where runs execute: local process pool or Dask."""
+
+    kind: Literal["local", "dask"] = "local"
+    workers: int = Field(default=1, ge=1)
+    scheduler: str | None = None
+
+
+class SweepSpec(_Strict):
+    """A whole sweep file."""
+
+    name: str | None = None
+    description: str | None = None
+    base: str
+    parameters: dict[str, ParameterSpec]
+    design: DesignSpec = DesignSpec()
+    replicates: int = Field(default=1, ge=1)
+    seed: int = 0
+    outcomes: dict[str, OutcomeSpec]
+    overrides: dict[str, Any] = {}
+    engine: EngineSpec = EngineSpec()
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _design_shorthand(cls, v: Any) -> Any:
+        return {"method": v} if isinstance(v, str) else v
+
+    @field_validator("parameters", "outcomes")
+    @classmethod
+    def _not_empty(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("must name at least one entry")
+        return v
+
+    # Set by load_sweep, not part of the file.
+    _path: Path | None = None
+    _base_path: Path | None = None
+    _base: Any = None  # (what it was loaded from, the validated base scenario): see base_scenario()
+
+    @property
+    def path(self) -> Path:
+        """The sweep file."""
+        return self._path or Path("<sweep>")
+
+    @property
+    def base_path(self) -> Path:
+        """The resolved base scenario file."""
+        return self._base_path or Path(self.base)
+
+    def base_scenario(self) -> Any:
+        """The validated base scenario with the fixed ``overrides`` applied, loaded once and then reused.
+
+        :func:`load_sweep` loads it while checking the file; the checks, the design, the
+        run plan and the plan's scenario hash all read this one object. It is loaded
+        again only if ``base`` or ``overrides`` were changed since.
+
+        Returns:
+            A :class:`sim.scenario.schema.Scenario`.
+
+        Raises:
+            SweepFileError: If the base scenario or the fixed overrides are invalid.
+
+        """
+        from sim.errors import ScenarioError
+        from sim.scenario.loader import load_scenario
+
+        source = (str(self.base_path), json.dumps(self.overrides, sort_keys=True, default=str))
+        if self._base is None or self._base[0] != source:
+            try:
+                scenario = load_scenario(str(self.base_path), overrides=dict(self.overrides) or None)
+            except ScenarioError as exc:
+                raise SweepFileError(cannot_apply(self, "overrides", exc)) from None
+            self._base = (source, scenario)
+        return self._base[1]
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the runs (not the engine)."""
+        data = self.model_dump(mode="json", exclude={"engine", "name", "description"})
+        data["base"] = str(self.base_path)
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _loc(err: dict) -> str:
+    return ".".join(str(p) for p in err["loc"]) or "(top level)"
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not allowed in a sweep file)"
+        parts.append(f"'{_loc(err)}': {msg}")
+    return f"Sweep file {path}: " + "; ".join(parts) + "."
+
+
+def resolve_base(sweep_path: Path, base: str) -> Path:
+    """Resolve the base scenario: relative to the sweep file, else to the cwd."""
+    p = Path(base)
+    if p.is_absolute():
+        return p
+    near = (sweep_path.parent / p).resolve()
+    return near if near.exists() else p.resolve()
+
+
+def cannot_apply(spec: SweepSpec, label: str, exc: Exception) -> str:
+    """Message for a sweep entry (``label``) that the scenario loader refused with ``exc``."""
+    msg = getattr(exc, "message", None) or str(exc)
+    return f"Sweep file {spec.path}: '{label}' cannot be applied to base scenario {spec.base_path}: {msg}"
+
+
+def not_a_number(spec: SweepSpec, name: str, key: str, base: Any) -> str:
+    """Message for a multiplier key whose base value cannot be multiplied."""
+    what = "has no value" if base is None else f"is {base!r}"
+    return (f"Sweep file {spec.path}: 'parameters.{name}.keys': '{key}' {what} in base scenario "
+            f"{spec.base_path}, not a number, so it cannot be multiplied; list numeric keys only "
+            "(e.g. ...segments.kuznica.guards).")
+
+
+def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = None) -> SweepSpec:
+    """Read and validate a sweep file.
+
+    Args:
+        path: The YAML sweep file.
+        check_keys: Apply every parameter and fixed override to the base
+            scenario through ``sim.load_scenario`` so unknown key paths or
+            invalid values fail now, not after hours of runs. (The base
+            scenario with the fixed overrides is always loaded and checked.)
+        method: Design that will be used instead of the file's (sensitivity).
+            The size of a Sobol design is checked when it is built
+            (:func:`sim.experiments.design.build_design`).
+
+    Returns:
+        The validated sweep.
+
+    Raises:
+        SweepFileError: With a one-paragraph message naming file and key.
+
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SweepFileError(f"Sweep file {path} does not exist.") from None
+    except yaml.YAMLError as exc:
+        raise SweepFileError(f"Sweep file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SweepFileError(f"Sweep file {path} must be a YAML mapping with keys base, parameters, outcomes.")
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SweepFileError(_format_validation(path, exc)) from None
+    spec._path = path
+    spec._base_path = resolve_base(path, spec.base)
+    if not spec.base_path.exists():
+        raise SweepFileError(f"Sweep file {path}: 'base': scenario file {spec.base} not found "
+                             f"(looked for {spec.base_path}).")
+    method = method or spec.design.method
+    if method in ("lhs", "sobol", "morris"):
+        for key, p in spec.parameters.items():
+            if p.range is None:
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{method}' "
+                                     "needs a numeric 'range: [low, high]', not a list of values.")
+    if method == "grid":
+        for key, p in spec.parameters.items():
+            if p.range is not None and p.num is None:
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
+                                     "'num' (number of grid points).")
+    from sim.experiments.sweep_checks import check_key_paths, check_outcomes, check_sweep_outcomes
+
+    check_outcomes(path, spec.outcomes)
+    spec.base_scenario()  # the one load of the base scenario, reused by every check below and by run_sweep
+    if check_keys:
+        check_key_paths(spec)
+    check_sweep_outcomes(spec)
+    return spec
+
+
+def parameter_keys(spec: SweepSpec) -> list[str]:
+    """Every scenario key path the parameters set (a multiplier's ``keys`` instead of its label)."""
+    out: list[str] = []
+    for name, p in spec.parameters.items():
+        out.extend(p.keys if p.keys is not None else [name])
+    return list(dict.fromkeys(out))
+
+
+def base_values(spec: SweepSpec) -> dict[str, Any]:
+    """Return the base scenario's value (fixed overrides applied) at each key path the parameters set.
+
+    None where the key path is not in the scenario (:func:`~sim.experiments.sweep_checks.check_key_paths`
+    reports it with the loader's did-you-mean hint).
+
+    Raises:
+        SweepFileError: If the base scenario or the fixed overrides are invalid.
+
+    """
+    from sim.errors import ScenarioError
+    from sim.scenario.keypaths import get_path
+
+    data = spec.base_scenario().model_dump(by_alias=True)
+    out = {}
+    for key in parameter_keys(spec):
+        try:
+            out[key] = get_path(data, key, source=str(spec.base_path))
+        except ScenarioError:
+            out[key] = None
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[str, Any]:
+    """Scenario overrides for one sample: a multiplier becomes one value per key.
+
+    Args:
+        spec: The sweep.
+        row: Parameter name -> sampled value.
+        bases: Base values from :func:`base_values`.
+
+    Returns:
+        Dotted key path -> value.
+
+    Raises:
+        SweepFileError: If a multiplier's key has no numeric value in the base scenario.
+
+    """
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        p = spec.parameters[name]
+        if p.keys is None:
+            out[name] = value
+            continue
+        for key in p.keys:
+            base = bases.get(key)
+            if not _is_number(base):
+                raise SweepFileError(not_a_number(spec, name, key, base))
+            scaled = float(base) * float(value)
+            out[key] = int(round(scaled)) if isinstance(base, int) else scaled
+    return out
+
+
+def _cast(value: Any, p: ParameterSpec, base_value: Any) -> Any:
+    """Cast a sampled value to the parameter's type (a multiplier is a float)."""
+    if p.keys is not None:
+        return float(value)
+    kind = p.type
+    if kind == "auto":
+        kind = "int" if isinstance(base_value, int) and not isinstance(base_value, bool) else "float"
+        if p.values is not None:
+            return value
+    if kind == "int":
+        return int(round(float(value)))
+    return float(value)
+
+
+def cast_value(value: Any, p: ParameterSpec, base_value: Any) -> Any:
+    """Public wrapper of the sample-value cast (see :class:`ParameterSpec`)."""
+    return _cast(value, p, base_value)

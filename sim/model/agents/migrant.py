@@ -1,0 +1,270 @@
+"""Migrant rules, applied to all travel parties at once.
+
+The :class:`~sim.model.population.Migrant` class gives one party's view; these functions are
+the behaviour, written over the population's arrays so a day costs vector operations.
+Each function is one rule of ``docs/model.md`` ("Submodels").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.population import JourneyState as S
+
+
+def geometric(model, mean_days: float, n: int) -> np.ndarray:
+    """Whole days (≥ 1) until an event with a daily chance of 1/mean_days."""
+    p = min(1.0, 1.0 / max(mean_days, 1.0))
+    return model.rng.geometric(p, size=n).astype(np.int32)
+
+
+def origin_rates(model) -> tuple[np.ndarray, ...]:
+    """Per origin: new parties a day (mean), and the mean, sd and floor of money per person."""
+    sc = model.config
+    factor = np.full(len(model.origin_ids), sc.demand.scale * sc.scale)
+    for k, origin_id in enumerate(model.origin_ids):
+        for actor in model.state_actors.values():
+            factor[k] *= actor.demand_multiplier(origin_id)
+    origins = [sc.demand.origins[o] for o in model.origin_ids]
+    weekly = np.array([o.people_per_week for o in origins])
+    money = np.array([(o.money_usd.mean, o.money_usd.sd, o.money_usd.min) for o in origins]).reshape(-1, 3)
+    return weekly * factor / 7 / sc.demand.party_size.mean, money[:, 0], money[:, 1], money[:, 2]
+
+
+def arrive_at_origins(model) -> None:
+    """New prospective travellers appear at each origin (Poisson parties a day)."""
+    pop, party = model.population, model.config.demand.party_size
+    rate, money_mean, money_sd, money_min = model.lever("origin_rates", lambda: origin_rates(model))
+    parties = model.rng.poisson(rate)
+    n = int(parties.sum())
+    if n == 0:
+        return
+    k = np.repeat(np.arange(rate.size), parties)
+    size = 1 + model.rng.poisson(party.mean - 1, size=n) if party.mean > 1 else np.ones(n, dtype=np.int64)
+    size = np.minimum(size, party.max)
+    money = np.maximum(model.rng.normal(money_mean[k], money_sd[k]), money_min[k])
+    pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
+            place=model.origin_place[k], money=money, next_day=model.day)
+    pop.created_people += int(size.sum())
+
+
+def wait_at_origin(model) -> None:
+    """Prospective travellers lose patience (mean ``patience_days``); the rest wait for seats."""
+    pop = model.population
+    waiting = pop.in_state(S.PROSPECTIVE)
+    quit_ = model.rng.random(waiting.size) < 1.0 / model.config.demand.patience_days
+    pop.state[waiting[quit_]] = S.STAYED_HOME
+    model.waiting_pool = waiting[~quit_]
+
+
+def travel_arrivals(model) -> None:
+    """Parties whose journey ends today arrive: at the border, back in Minsk, or at a destination."""
+    pop, rec, day = model.population, model.recorder, model.day
+    live = pop.travelling_rows()
+    due = live[pop.next_day[live] == day]
+    if due.size == 0:
+        return
+    state = pop.state[due]
+    to_border = due[state == S.TO_BORDER]
+    pop.state[to_border] = S.AT_BORDER
+    pop.place[to_border] = model.segment_place[pop.segment[to_border]]
+    pop.days_forest[to_border] = 0
+    schedule_attempt(model, to_border)
+
+    returned = due[state == S.RETURNING]
+    rec.add_by_key("returned_minsk", pop.segment[returned], pop.size[returned])
+    pop.state[returned] = S.WAITING_RETURN
+    pop.place[returned] = model.minsk
+
+    arrived = due[state == S.CROSSED]
+    pop.state[arrived] = S.AT_DESTINATION
+    pop.place[arrived] = model.destination_place[pop.destination[arrived]]
+    rec.add_by_key("onward_arrivals", pop.destination[arrived], pop.size[arrived])
+
+
+def minsk_day(model) -> None:
+    """A day in Minsk: pay the hotel; decide to leave for the border (mean ``minsk_days``).
+
+    While a repatriation flight serves their nationality, a share ``repatriation_pull`` a day
+    give up and wait for a flight home instead. Those who cannot pay another day leave today.
+    Sets ``model.leaving_minsk``.
+    """
+    pop, rules = model.population, model.config.migrants
+    here = pop.in_state(S.IN_MINSK)
+    here = here[pop.next_day[here] < model.day]  # arrived before today
+    home_flights = model.home_flight_nationalities()
+    if home_flights.size and here.size:
+        # while flights home run, people still in Minsk give up like those at the border do
+        pulled = np.isin(pop.nationality[here], home_flights)
+        pulled &= model.rng.random(here.size) < rules.repatriation_pull
+        pop.state[here[pulled]] = S.WAITING_RETURN
+        here = here[~pulled]
+    leave = (model.rng.random(here.size) < 1.0 / rules.minsk_days) | (pop.money[here] < rules.daily_cost_minsk_usd)
+    stay = here[~leave]
+    pop.money[stay] -= rules.daily_cost_minsk_usd
+    model.leaving_minsk = here[leave]
+
+
+def leave_minsk_unaided(model) -> None:
+    """Leavers not taken by the transit state go by taxi, choosing a segment themselves."""
+    pop = model.population
+    rows = model.leaving_minsk
+    if rows.size == 0:
+        return
+    pop.money[rows] -= model.config.migrants.taxi_to_border_usd
+    send_to_border(model, rows, steered=False)
+    model.leaving_minsk = rows[:0]
+
+
+def perceived_success(model) -> np.ndarray:
+    """Success chance per segment as earlier travellers report it.
+
+    Reports of the 30 days before ``report_delay_days`` ago: got into the EU (crossed,
+    detained or asylum) against all resolved attempts, shrunk to a prior.
+    """
+    choice = model.config.migrants.segment_choice
+    rec, day = model.recorder, model.day
+    last = day - choice.report_delay_days
+    first = max(0, last - 30)
+    if last <= 0:
+        succ = tries = np.zeros(len(model.segment_ids))
+    else:
+        span = slice(first, last)
+        succ = rec.values["crossed"][span].sum(0) + rec.values["detained"][span].sum(0)
+        fail = rec.values["prevented"][span].sum(0) + rec.values["turned_back"][span].sum(0)
+        tries = succ + fail
+    w = choice.prior_weight
+    return (w * choice.prior_success + succ) / (w + tries)
+
+
+def segment_probabilities(model, steered: bool) -> np.ndarray:
+    """Choice probabilities over border segments.
+
+    Utility ``success_weight * perceived_success - distance_weight * km / 100``; when the
+    transit state steers, each segment's weight is multiplied by its country's ``steer``
+    share raised to the state's ``facilitation``.
+    """
+    return model.today(f"segment_probabilities:{steered}", lambda: _segment_probabilities(model, steered))
+
+
+def _segment_probabilities(model, steered: bool) -> np.ndarray:
+    choice = model.config.migrants.segment_choice
+    u = choice.success_weight * perceived_success(model) - choice.distance_weight * model.segment_km / 100
+    w = np.exp(u - u.max())
+    transit = model.transit_state
+    if steered and transit is not None and transit.spec.steer:
+        steer = np.array([transit.spec.steer.get(c, 0.0) for c in model.countries])
+        w = w * steer[model.segment_country] ** transit.spec.facilitation
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    return w / w.sum()
+
+
+def send_to_border(model, rows: np.ndarray, steered: bool) -> None:
+    """Move parties from Minsk towards a chosen segment, via its staging place."""
+    pop = model.population
+    p = segment_probabilities(model, steered)
+    seg = model.rng.choice(len(p), size=rows.size, p=p).astype(np.int16)
+    pop.state[rows] = S.TO_BORDER
+    pop.segment[rows] = seg
+    pop.place[rows] = model.segment_staging[seg]
+    pop.next_day[rows] = model.day + model.segment_days[seg]
+    endurance = model.config.migrants.endurance_days
+    pop.endurance[rows] = np.maximum(endurance.min, model.rng.normal(endurance.mean, endurance.sd, rows.size))
+    model.recorder.add_flows(model.segment_path_matrix, np.bincount(seg, weights=pop.size[rows], minlength=len(p)))
+
+
+def schedule_attempt(model, rows: np.ndarray) -> None:
+    """Set the day of the next attempt: sooner under the transit state's pressure to cross."""
+    transit = model.transit_state
+    pressure = transit.spec.pressure_to_cross if transit else 0.0
+    mean = model.config.migrants.attempt_interval_days * (1 - 0.5 * pressure)
+    model.population.next_day[rows] = model.day + geometric(model, mean, rows.size)
+
+
+def back_to_forest(model, rows: np.ndarray) -> None:
+    """Parties stopped or turned back are in the Belarusian forest again; some move segment."""
+    if rows.size == 0:
+        return
+    pop = model.population
+    pop.state[rows] = S.AT_BORDER
+    pop.attempts[rows] += 1
+    move = model.rng.random(rows.size) < 0.3
+    if move.any():
+        p = segment_probabilities(model, steered=True)
+        pop.segment[rows[move]] = model.rng.choice(len(p), size=int(move.sum()), p=p)
+    pop.place[rows] = model.segment_place[pop.segment[rows]]
+    schedule_attempt(model, rows)
+
+
+def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) -> None:
+    """Parties through undetected travel on to a destination drawn from ``destinations``.
+
+    ``entered`` marks parties already inside the EU (absconding from custody), whose way
+    across the border was counted when they were apprehended.
+    """
+    if rows.size == 0:
+        return
+    pop = model.population
+    p = model.lever("destination_p", lambda: destination_probabilities(model))
+    pick = model.rng.choice(len(p), size=rows.size, p=p)
+    pop.state[rows] = S.CROSSED
+    pop.destination[rows] = pick
+    pop.place[rows] = model.reception_place[country]
+    pop.next_day[rows] = model.day + max(1, model.config.migrants.onward_days)
+    size = pop.size[rows]
+    if not entered:
+        model.recorder.add_flows(model.segment_entry_matrix,
+                                 np.bincount(pop.segment[rows], weights=size, minlength=len(model.segment_ids)))
+    model.recorder.add_flows(model.onward_matrix[country], np.bincount(pick, weights=size, minlength=len(p)))
+
+
+def destination_probabilities(model) -> np.ndarray:
+    """Chance of each EU destination, from the ``destinations`` weights."""
+    dests = model.config.migrants.destinations
+    weights = np.array([dests[d] for d in model.destination_ids], dtype=float)
+    return weights / weights.sum()
+
+
+def forest_day(model) -> None:
+    """A day in the forest: exposure, money and endurance run down, give up, or set off to cross."""
+    from sim.model.agents import hardship
+
+    hardship.forest_day(model)
+
+
+def in_procedure_day(model) -> None:
+    """Detained or in reception: some abscond onward each day; at the decision, protection or deportation."""
+    pop, rec = model.population, model.recorder
+    rows = pop.in_states(S.DETAINED, S.ASYLUM)
+    if rows.size == 0:
+        return
+    country = model.segment_country[pop.segment[rows]]
+    abscond, accept = model.lever("procedure", lambda: np.array(
+        [(p.abscond_per_day, p.asylum_acceptance)
+         for p in (model.config.border_services[c].policy for c in model.countries)]).reshape(-1, 2).T)
+    abscond_p, accept_p = abscond[country], accept[country]
+    gone = model.rng.random(rows.size) < abscond_p
+    for k in np.unique(country[gone]):
+        cross_into_eu(model, rows[gone & (country == k)], int(k), entered=True)
+    decided = ~gone & (pop.next_day[rows] <= model.day)
+    granted = decided & pop.claimed[rows] & (model.rng.random(rows.size) < accept_p)
+    refused = decided & ~granted
+    pop.state[rows[granted]] = S.PROTECTED
+    pop.state[rows[refused]] = S.DEPORTED
+    pop.place[rows[refused]] = model.origin_place[pop.origin[rows[refused]]]
+    rec.add_by_key("deported", country[refused].astype(np.int64), pop.size[rows[refused]])
+
+
+def waiting_return_day(model) -> None:
+    """In Minsk after giving up: fly home on a commercial flight if it can be paid; else wait."""
+    pop, rules = model.population, model.config.migrants
+    rows = pop.in_state(S.WAITING_RETURN)
+    if rows.size == 0:
+        return
+    afford = pop.money[rows] >= rules.return_ticket_usd
+    go = afford & (model.rng.random(rows.size) < rules.self_return_per_day)
+    home = rows[go]
+    pop.state[home] = S.RETURNED_HOME
+    pop.place[home] = model.origin_place[pop.origin[home]]
+    pop.money[home] -= rules.return_ticket_usd

@@ -1,0 +1,164 @@
+"""Observed official figures, and the simulated value of each counted the way its country counts it.
+
+The observed CSV has one row per official figure: ``country, metric, period_start, period_end,
+value, aggregation`` (``period_total`` or ``cumulative``), plus free columns (quality, definition,
+source). :func:`build_targets` turns each row into a :class:`Target`: which raw simulated metrics
+make up that figure (from the country's counting rules in the scenario, see :func:`components`)
+and which days of a run to sum. Used by the run's observed-vs-simulated plot and by validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+from sim.model.recorder import METRICS
+from sim.scenario.schema import Scenario
+
+RAW_METRICS = {m.name for m in METRICS}
+COUNTABLE = ("attempts", "detained", "turned_back", "prevented", "apprehended")
+REQUIRED_COLUMNS = ("country", "metric", "period_start", "period_end", "value", "aggregation")
+AGGREGATIONS = ("period_total", "cumulative")
+
+
+# --------------------------------------------------------------------------- observed data
+def load_observed(path) -> pd.DataFrame:
+    """Read and check an observed CSV; every problem is a :class:`ScenarioError`."""
+    if isinstance(path, pd.DataFrame):
+        obs, label = path.copy(), "observed data"
+    else:
+        path = Path(path)
+        label = str(path)
+        if not path.exists():
+            raise ScenarioError("the observed data file does not exist.", file=label,
+                                hint="give --observed FILE or set 'observed:' in the scenario.")
+        try:
+            obs = pd.read_csv(path)
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(f"the observed data file cannot be read as CSV ({exc}).", file=label) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in obs.columns]
+    if missing:
+        raise ScenarioError(f"the observed data lacks the column(s) {', '.join(missing)}.", file=label,
+                            hint=f"columns needed: {', '.join(REQUIRED_COLUMNS)}.")
+    if obs.empty:
+        raise ScenarioError("the observed data file has no rows.", file=label)
+    for i, row in obs.iterrows():
+        where = f"row {i + 2}"
+        if row["aggregation"] not in AGGREGATIONS:
+            raise ScenarioError(f"{where}: unknown aggregation '{row['aggregation']}'.", file=label,
+                                hint=f"use one of {', '.join(AGGREGATIONS)}.")
+        try:
+            start = dt.date.fromisoformat(str(row["period_start"]))
+            end = dt.date.fromisoformat(str(row["period_end"]))
+        except ValueError:
+            raise ScenarioError(f"{where}: dates must be YYYY-MM-DD.", file=label) from None
+        if end < start:
+            raise ScenarioError(f"{where}: period_end is before period_start.", file=label)
+        try:
+            value = float(row["value"])
+        except (TypeError, ValueError):
+            raise ScenarioError(f"{where}: value '{row['value']}' is not a number.", file=label) from None
+        if not value > 0:
+            raise ScenarioError(f"{where}: value must be positive (relative errors divide by it).", file=label)
+    obs["value"] = obs["value"].astype(float)
+    return obs.reset_index(drop=True)
+
+
+def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:
+    """The observed CSV: ``override`` if given, else the scenario's ``observed:`` (relative to its file)."""
+    if override:
+        return Path(override)
+    if not scenario.observed:
+        raise ScenarioError("the scenario names no observed data.", file=str(scenario_file), key_path="observed",
+                            hint="add 'observed: path/to.csv' to the scenario or give --observed FILE.")
+    path = scenario.observed_file
+    if not path.is_absolute() and scenario._base_dir is None and scenario_file is not None:
+        path = Path(scenario_file).resolve().parent / path
+    return path
+
+
+def components(scenario: Scenario, country: str, metric: str, file: str | None = None) -> tuple[str, ...]:
+    """Raw simulated metrics that make up ``country``'s observed ``metric``, from its counting rules."""
+    if country not in scenario.border_services:
+        raise ScenarioError(f"the observed data names country '{country}', which has no border service in the "
+                            "scenario.", file=file, hint=f"countries: {', '.join(scenario.border_services)}.")
+    found: list[str] = []
+    for rule in scenario.border_services[country].counts:
+        if metric in rule.metrics:
+            found += [m for m in rule.metrics if m not in found]
+    if found:
+        return tuple(found)
+    if metric in COUNTABLE:
+        return (metric,)
+    raise ScenarioError(f"unknown observed metric '{metric}' for {country}.", file=file,
+                        hint=f"metrics that can be compared: {', '.join(COUNTABLE)}.")
+
+
+@dataclass
+class Target:
+    """One observed row, with what to sum in a run to compare with it."""
+
+    row: int
+    country: str
+    metric: str
+    start: dt.date
+    end: dt.date
+    value: float
+    aggregation: str
+    components: tuple[str, ...]
+    first: int  # first run day index summed (clipped)
+    last: int  # last run day index summed (clipped), inclusive; last < first when none
+    days: int  # days in the observed period
+    coverage: float
+    scored: bool
+    note: str = ""
+
+    @property
+    def series(self) -> str:
+        """Series label: ``country metric``."""
+        return f"{self.country} {self.metric}"
+
+    @property
+    def mid(self) -> float:
+        """Mid-date of the period as a day ordinal."""
+        return (self.start.toordinal() + self.end.toordinal()) / 2
+
+
+def build_targets(scenario: Scenario, observed: pd.DataFrame, file: str | None = None) -> list[Target]:
+    """One :class:`Target` per observed row, clipped to the run's dates."""
+    out = []
+    for i, row in observed.iterrows():
+        start = dt.date.fromisoformat(str(row["period_start"]))
+        end = dt.date.fromisoformat(str(row["period_end"]))
+        comp = components(scenario, str(row["country"]), str(row["metric"]), file)
+        first = max(0, (start - scenario.start).days)
+        last = min(scenario.days - 1, (end - scenario.start).days)
+        days = (end - start).days + 1
+        covered = max(0, last - first + 1)
+        coverage = covered / days
+        note = ""
+        if coverage < 1:
+            note = (f"period {start}–{end} is only {covered} of {days} days inside the run "
+                    f"({scenario.start}–{scenario.end}); simulated value covers those days only; not scored")
+        out.append(Target(i, str(row["country"]), str(row["metric"]), start, end, float(row["value"]),
+                          str(row["aggregation"]), comp, first, last, days, coverage, coverage >= 1, note))
+    return out
+
+
+def values_from_daily(daily: pd.DataFrame, targets: list[Target], start: dt.date) -> np.ndarray:
+    """The simulated value of each target from a run's tidy daily table (country totals, place '')."""
+    totals = daily[daily["place"] == ""]
+    day = (pd.to_datetime(totals["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    out = np.full(len(targets), np.nan)
+    for k, t in enumerate(targets):
+        if t.last < t.first:
+            continue
+        mask = (totals["country"].to_numpy() == t.country) & totals["metric"].isin(t.components).to_numpy()
+        mask &= (day >= t.first) & (day <= t.last)
+        out[k] = float(totals["value"].to_numpy()[mask].sum())
+    return out

@@ -1,0 +1,231 @@
+"""Scenario file → validated :class:`~sim.scenario.schema.Scenario`.
+
+Reads YAML with safe loading only, follows ``extends:`` chains, applies
+``--set key.path=value`` overrides, validates with pydantic and checks every
+cross-reference. Every problem becomes a :class:`~sim.errors.ScenarioError`
+naming the file, the key path (and its line where known), the reason and a hint.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import ScenarioError, did_you_mean
+from sim.scenario import schema
+from sim.scenario.keypaths import get_path, parse_override, set_path, split_path, within  # noqa: F401  (part of the loader's API)
+from sim.scenario.messages import raise_validation
+from sim.scenario.references import check_references
+from sim.scenario.yaml_reader import MAX_EXTENDS_DEPTH, deep_merge, load_raw, read_yaml  # noqa: F401  (loader API)
+
+# parts of a scenario that are read once when a run starts; events may not change them
+FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
+                  "observed", "monthly_temperature_c")
+
+
+# --------------------------------------------------------------------------- validation
+def _fill_defaults(data: dict) -> dict:
+    """Expand the data to every field with its default, so event key paths can address them."""
+    return schema.Scenario.model_validate(data).model_dump(by_alias=True, mode="python")
+
+
+def validate(data: dict, lines: dict, file: str) -> schema.Scenario:
+    """Validate merged scenario data, its references and its events."""
+    try:
+        scenario = schema.Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(exc, lines, file)
+    check_references(scenario, lines, file)
+    _check_events(scenario, lines, file)
+    return scenario
+
+
+def _structure(sc: schema.Scenario) -> dict:
+    """The ids and places a run's arrays are built on; events must leave them unchanged."""
+    return {
+        "carriers": sorted(sc.carriers),
+        "routes": sorted((c, r, x.from_, x.to) for c, car in sc.carriers.items() for r, x in car.routes.items()),
+        "repatriation routes": sorted((c, r, x.to) for c, car in sc.carriers.items()
+                                      for r, x in car.repatriation.items()),
+        "border services": sorted((c, b.reception) for c, b in sc.border_services.items()),
+        "segments": sorted((c, s, x.place, x.staging) for c, b in sc.border_services.items()
+                           for s, x in b.segments.items()),
+        "origins": sorted(sc.demand.origins),
+        "state actors": sorted(sc.state_actors),
+        "destinations": sorted(sc.migrants.destinations),
+    }
+
+
+def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
+    """Apply the events in date order to a copy; every state on the way must validate."""
+    full = scenario.model_dump(by_alias=True, mode="python")
+    order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].date)
+    for i in order:
+        event = scenario.events[i]
+        where = lines.get(("events", str(i)), (file, None))
+        if not scenario.start <= event.date <= scenario.end:
+            raise ScenarioError(
+                f"the event is dated {event.date}, outside the run ({scenario.start} to {scenario.end}).",
+                file=where[0], line=where[1], key_path=f"events.{i}.date",
+                hint="move the date into the run or change start/end.")
+        for key_path, value in event.set.items():
+            if key_path.split(".")[0] in FIXED_AT_START or ".counts" in f".{key_path}":
+                raise ScenarioError("an event cannot change this part of a scenario.", file=where[0],
+                                    line=where[1], key_path=f"events.{i}.set.{key_path}",
+                                    hint="events change levers: carriers, border_services, state_actors, "
+                                         "demand, migrants.")
+            try:
+                set_path(full, key_path, copy.deepcopy(value), source=where[0])
+            except ScenarioError as exc:
+                exc.key_path = f"events.{i}.set.{exc.key_path}"
+                exc.line = where[1]
+                raise ScenarioError(exc.reason, file=where[0], line=where[1], key_path=exc.key_path,
+                                    hint=exc.hint) from None
+        try:
+            after = schema.Scenario.model_validate(full)
+        except ValidationError as exc:
+            raise_validation(exc, {}, where[0], prefix=f"events.{i}.set", line=where[1])
+        before_ids, after_ids = _structure(scenario), _structure(after)
+        changed = ", ".join(k for k in before_ids if before_ids[k] != after_ids[k])
+        if changed:
+            raise ScenarioError(
+                f"the event adds, removes or moves {changed}; events can change values, not the set of "
+                "routes, segments, origins, carriers, services, actors or destinations, nor where they are.",
+                file=where[0], line=where[1], key_path=f"events.{i}.set",
+                hint="declare the item in the scenario (e.g. with flights_per_week: 0) and change its values by event.")
+        try:
+            check_references(after, {}, where[0], prefix=f"events.{i}.set.")
+        except ScenarioError as exc:
+            exc.line = where[1]
+            raise ScenarioError(exc.reason, file=where[0], line=where[1], key_path=exc.key_path,
+                                hint=exc.hint) from None
+
+
+def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenario:
+    """Load, merge, override and validate a scenario.
+
+    Args:
+        source: Path to a YAML file, a dict of scenario data, or a Scenario.
+        overrides: ``{"key.path": value}`` or a list of ``"key.path=value"`` strings;
+            string values are parsed as YAML.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: For any problem, with file, key path, line and hint.
+    """
+    base_dir = None
+    if isinstance(source, schema.Scenario):
+        data, lines, file = source.model_dump(by_alias=True, mode="python"), {}, "<scenario>"
+        base_dir = source._base_dir
+    elif isinstance(source, dict):
+        data, lines, file = copy.deepcopy(source), {}, "<scenario>"
+    else:
+        path = Path(source)
+        data, lines = load_raw(path)
+        file = str(path)
+        base_dir = path.resolve().parent
+    pairs = _override_pairs(overrides)
+    filled = None
+    for key, value in pairs:
+        try:
+            set_path(data, key, value, source="--set")
+        except ScenarioError:
+            if filled is None:  # the key may be a default not written in the file
+                try:
+                    filled = _fill_defaults(data)
+                except ValidationError as exc:
+                    raise_validation(exc, lines, file)
+            set_path(filled, key, value, source="--set", must_exist=False)
+            data = filled
+    try:
+        scenario = validate(data, lines, file)
+    except ScenarioError as exc:
+        if exc.key_path and any(within(exc.key_path, k) for k, _ in pairs):
+            raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
+        raise
+    scenario._base_dir = base_dir
+    return scenario
+
+
+def overridden_by_events(scenario: schema.Scenario, overrides) -> list[str]:
+    """Notes for ``--set`` keys that a dated event of the scenario sets again later in the run.
+
+    ``--set`` changes the scenario as it starts; an event that sets the same key replaces the
+    value from its date on, which is easy to miss (``--set ...turn_back_share=0`` and an event
+    that sets it to 0.8 in September). The note says how to change the event's value too.
+    """
+    notes = []
+    for key, _ in _override_pairs(overrides):
+        if key.startswith("events"):
+            continue
+        for i, event in enumerate(scenario.events):
+            for k in event.set:
+                if within(k, key) or within(key, k):
+                    notes.append(f"Note: --set {key} holds until {event.date}, when an event of the scenario "
+                                 f"({event.note or 'no note'}) sets {k} again; to change that too, add "
+                                 f"--set 'events.{i}.set.{k}=...'.")
+    return notes
+
+
+def _override_pairs(overrides) -> list[tuple[str, Any]]:
+    """``(key path, value)`` pairs from a dict (string values read as YAML) or ``key=value`` strings.
+
+    A relative ``observed`` path given this way is meant from the current folder.
+    """
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        pairs = []
+        for key, value in overrides.items():
+            if isinstance(value, str) and value.strip():
+                try:
+                    value = yaml.safe_load(value)
+                except (yaml.YAMLError, ValueError):
+                    pass
+            pairs.append((key, value))
+    else:
+        pairs = [parse_override(text) for text in overrides]
+    return [(k, str(Path(v).resolve()) if k == "observed" and isinstance(v, str) and v and not Path(v).is_absolute()
+             else v) for k, v in pairs]
+
+
+NETWORK_KEYS = {"places", "links"}
+
+
+def is_network_fragment(path) -> bool:
+    """True for a file of places and links only, meant to be pulled in with ``extends:``."""
+    try:
+        data, _ = read_yaml(Path(path))
+    except ScenarioError:
+        return False
+    return bool(data) and set(data) <= NETWORK_KEYS and "extends" not in data
+
+
+def check_network_fragment(path) -> str:
+    """Validate a network file on its own (places, links, and that links join known places)."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    try:
+        network = schema.NetworkFile.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(exc, {k: (str(path), v) for k, v in lines.items()}, str(path))
+    for i, link in enumerate(network.links):
+        for end in (link.from_, link.to):
+            if end not in network.places:
+                raise ScenarioError(f"the link joins '{end}', which is not among the places.", file=str(path),
+                                    line=lines.get(("links", str(i))), key_path=f"links.{i}",
+                                    hint=did_you_mean(end, network.places) or "add the place or fix the link.")
+    return (f"network file ({len(network.places)} places, {len(network.links)} links), used by scenarios "
+            "through 'extends:'; checked on its own.")
+
+
+def scenario_date(scenario: schema.Scenario, day: int) -> dt.date:
+    """Calendar date of day index ``day`` (0 = start)."""
+    return scenario.start + dt.timedelta(days=day)

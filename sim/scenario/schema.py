@@ -1,0 +1,328 @@
+"""The scenario schema: every key a scenario file may hold, its type, range and meaning.
+
+Validation is strict: unknown keys, wrong types and out-of-range values are errors.
+Cross-references (places, carriers, countries, event dates) are checked in
+:mod:`sim.scenario.references`. Units are in the field names or descriptions; the ODD
+description in ``docs/model.md`` explains how each one is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+Probability = float
+PLACE_KINDS = ("origin", "air_hub", "minsk", "staging", "border_segment", "eu_transit", "destination")
+LINK_MODES = ("flight", "road", "forest", "onward")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class Strict(BaseModel):
+    """Base for every schema block: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class Place(Strict):
+    """A place on the network."""
+
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2 code")
+    kind: Literal[PLACE_KINDS]  # type: ignore[valid-type]
+
+
+class Link(Strict):
+    """A directed way between two places (both directions are added for road and forest)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    mode: Literal[LINK_MODES]  # type: ignore[valid-type]
+    days: int = Field(ge=0, le=60, description="travel time in whole days")
+    km: float = Field(ge=0, description="distance in km")
+
+
+class NetworkFile(Strict):
+    """A file of places and links only, shared by scenarios through ``extends:``."""
+
+    places: dict[str, Place] = {}
+    links: list[Link] = []
+
+
+class Range(Strict):
+    """A positive quantity drawn per travel party: normal with a floor at ``min``."""
+
+    mean: float = Field(ge=0)
+    sd: float = Field(default=0.0, ge=0)
+    min: float = Field(default=0.0, ge=0)
+
+
+class PartySize(Strict):
+    """Travel party size: 1 + Poisson(mean - 1), capped at ``max`` (people)."""
+
+    mean: float = Field(default=1.0, ge=1, le=20)
+    max: int = Field(default=1, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _mean_le_max(self):
+        if self.mean > self.max:
+            raise ValueError(f"mean ({self.mean}) must not exceed max ({self.max})")
+        return self
+
+
+class OriginDemand(Strict):
+    """People who want to travel from one origin."""
+
+    nationality: str = Field(min_length=2, max_length=2)
+    people_per_week: float = Field(ge=0, le=1_000_000, description="new prospective travellers a week")
+    money_usd: Range = Range(mean=5000, sd=1500, min=500)
+
+
+class Demand(Strict):
+    """Demand at the origins."""
+
+    scale: float = Field(default=1.0, ge=0, le=1000, description="multiplies every origin's demand")
+    party_size: PartySize = PartySize()
+    patience_days: float = Field(default=60, gt=0, description="mean days a prospective traveller waits for a seat")
+    origins: dict[str, OriginDemand]
+
+
+class Route(Strict):
+    """A scheduled route into Minsk."""
+
+    from_: str = Field(alias="from")
+    to: str = "minsk"
+    flights_per_week: float = Field(ge=0, le=100)
+    weekdays: list[Literal[WEEKDAYS]] | None = None  # type: ignore[valid-type]
+    seats: int = Field(ge=0, le=1000, description="seats per flight")
+    load_factor: Probability = Field(ge=0, le=1, description="share of seats sold to travellers of the corridor")
+    serves: list[str] | None = Field(default=None, description="origins whose travellers can use this route")
+    refused_nationalities: list[str] = []
+
+    @field_validator("weekdays")
+    @classmethod
+    def _distinct_weekdays(cls, weekdays):
+        if weekdays is not None and len(set(weekdays)) != len(weekdays):
+            raise ValueError(f"weekdays must not repeat (got {weekdays})")
+        if weekdays is not None and not weekdays:
+            raise ValueError("weekdays must list at least one day, or be left out")
+        return weekdays
+
+
+class Repatriation(Strict):
+    """Return flights from Minsk to an origin."""
+
+    to: str
+    flights_per_week: float = Field(default=0, ge=0, le=100)
+    seats: int = Field(default=0, ge=0, le=1000)
+    nationalities: list[str]
+
+
+class Carrier(Strict):
+    """An airline or charter operator."""
+
+    name: str
+    package_price_usd: float = Field(ge=0, description="flight + visa + hotel package")
+    sanctioned: bool = False
+    refused_nationalities: list[str] = []
+    routes: dict[str, Route] = {}
+    repatriation: dict[str, Repatriation] = {}
+
+
+class Segment(Strict):
+    """A stretch of border guarded by one border service."""
+
+    place: str
+    staging: str = Field(description="Belarusian staging place people are brought to")
+    length_km: float = Field(gt=0)
+    guards: float = Field(ge=0, description="guards deployed on the segment")
+    surveillance: Probability = Field(default=0.0, ge=0, le=1, description="cameras, sensors, drones (0..1)")
+    barrier_km: float = Field(default=0.0, ge=0, description="barrier built so far")
+    barrier_build_km_per_day: float = Field(default=0.0, ge=0, le=100,
+                                            description="barrier added each day, up to length_km")
+
+    @model_validator(mode="after")
+    def _barrier_fits(self):
+        if self.barrier_km > self.length_km:
+            raise ValueError(f"barrier_km ({self.barrier_km}) exceeds length_km ({self.length_km})")
+        return self
+
+
+class BorderPolicy(Strict):
+    """How a border service treats the people it apprehends."""
+
+    turn_back_share: Probability = Field(default=0.0, ge=0, le=1)
+    asylum_claim_share: Probability = Field(default=0.5, ge=0, le=1)
+    asylum_acceptance: Probability = Field(default=0.3, ge=0, le=1)
+    processing_days: float = Field(default=90, gt=0)
+    detention_capacity: int = Field(default=1000, ge=0)
+    abscond_per_day: Probability = Field(default=0.01, ge=0, le=1)
+    state_of_emergency: bool = False
+
+
+class CountingRule(Strict):
+    """Which metrics a country's official figure is made of, over which dates."""
+
+    metrics: list[Literal["attempts", "detained", "turned_back", "prevented", "apprehended"]] = Field(min_length=1)
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _from_before_until(self):
+        if self.from_ is not None and self.until is not None and self.until < self.from_:
+            raise ValueError(f"until ({self.until}) is before from ({self.from_})")
+        return self
+
+
+class BorderService(Strict):
+    """One country's border guard."""
+
+    name: str
+    reception: str = Field(description="place where apprehended people are held")
+    apprehension_capacity_per_day: int = Field(ge=0)
+    detection_per_guard_km: float = Field(default=0.5, ge=0, description="detection hazard per guard per km")
+    detection_per_surveillance: float = Field(default=1.0, ge=0)
+    detection_per_barrier: float = Field(default=1.0, ge=0, description="detection hazard at full barrier cover")
+    barrier_stop: Probability = Field(default=0.6, ge=0, le=1, description="share of detected stopped at a barrier")
+    line_stop: Probability = Field(default=0.2, ge=0, le=1, description="share of detected stopped without barrier")
+    inland_detection: Probability = Field(default=0.2, ge=0, le=1)
+    policy: BorderPolicy = BorderPolicy()
+    counts: list[CountingRule] = []
+    segments: dict[str, Segment]
+
+
+class CampConfig(Strict):
+    """A Belarusian camp near the border (for example Bruzgi)."""
+
+    open: bool = False
+    place: str | None = None
+    capacity: int = Field(default=0, ge=0)
+    exposure_factor: float = Field(default=0.2, ge=0, le=1)
+
+
+class StateActor(Strict):
+    """A state whose levers act on the corridor (Belarus, eastern Libya, ...)."""
+
+    name: str
+    country: str = Field(min_length=2, max_length=2)
+    role: Literal["transit", "origin", "eu"]
+    visa_approval: Probability = Field(default=1.0, ge=0, le=1)
+    facilitation: Probability = Field(default=0.0, ge=0, le=1, description="organised transport to the border")
+    transport_per_day: int = Field(default=0, ge=0)
+    pressure_to_cross: Probability = Field(default=0.0, ge=0, le=1)
+    block_return: Probability = Field(default=0.0, ge=0, le=1)
+    steer: dict[str, float] = {}
+    camp: CampConfig = CampConfig()
+    exit_facilitation: float = Field(default=1.0, ge=0, le=10, description="multiplies demand at its origins")
+    origins: list[str] = []
+
+
+class SegmentChoice(Strict):
+    """Weights of the choice of a border segment."""
+
+    success_weight: float = Field(default=3.0, ge=0)
+    distance_weight: float = Field(default=0.5, ge=0, description="per 100 km")
+    prior_success: Probability = Field(default=0.3, ge=0, le=1)
+    prior_weight: float = Field(default=50, gt=0, description="pseudo-observations behind the prior")
+    report_delay_days: int = Field(default=7, ge=0, le=60)
+
+
+class Exposure(Strict):
+    """Risk of death while waiting in the forest."""
+
+    base_daily_death: Probability = Field(default=0.00005, ge=0, le=1)
+    cold_threshold_c: float = 5.0
+    cold_factor: float = Field(default=1.0, ge=0, description="extra hazard per 10 degrees below threshold")
+    forest_days_scale: float = Field(default=30, gt=0)
+    emergency_factor: float = Field(default=1.5, ge=1, description="hazard multiplier in emergency zones")
+
+
+class MigrantRules(Strict):
+    """Behaviour of travellers."""
+
+    endurance_days: Range = Range(mean=30, sd=10, min=3)
+    daily_cost_minsk_usd: float = Field(default=50, ge=0)
+    daily_cost_border_usd: float = Field(default=20, ge=0)
+    minsk_days: float = Field(default=4, gt=0, description="mean days in Minsk before leaving for the border")
+    taxi_to_border_usd: float = Field(default=150, ge=0, description="cost of reaching the border unaided")
+    return_ticket_usd: float = Field(default=400, ge=0, description="commercial flight home from Minsk")
+    attempt_interval_days: float = Field(default=3, gt=0)
+    max_attempts: int = Field(default=15, ge=1)
+    cold_endurance_factor: float = Field(default=1.0, ge=0, description="extra endurance used per 10 degrees of cold")
+    repatriation_pull: Probability = Field(default=0.02, ge=0, le=1, description="daily give-up while flights home run")
+    self_return_per_day: Probability = Field(default=0.05, ge=0, le=1)
+    onward_days: int = Field(default=3, ge=0, le=60)
+    destinations: dict[str, float]
+    segment_choice: SegmentChoice = SegmentChoice()
+    exposure: Exposure = Exposure()
+
+
+class Event(Strict):
+    """A dated change of any scenario value."""
+
+    date: dt.date
+    set: dict[str, object] = Field(min_length=1)
+    note: str = ""
+    actor: str | None = None
+
+
+class Scenario(Strict):
+    """A whole validated scenario."""
+
+    name: str = Field(description="letters, digits, spaces, _ - and .: it names the output folder")
+    description: str = ""
+    start: dt.date
+    end: dt.date
+    seed: int = Field(default=1, ge=0)
+    scale: float = Field(default=1.0, gt=0, le=1000, description="multiplies demand and every capacity")
+    observed: str | None = Field(default=None, description="observed data CSV, relative to the scenario file")
+    monthly_temperature_c: list[float] = Field(
+        default=[-4.5, -3.6, 0.4, 7.4, 13.1, 16.3, 18.0, 17.3, 12.6, 7.3, 2.3, -1.9],
+        min_length=12,
+        max_length=12,
+    )
+    places: dict[str, Place]
+    links: list[Link]
+    demand: Demand
+    migrants: MigrantRules
+    carriers: dict[str, Carrier] = {}
+    border_services: dict[str, BorderService]
+    state_actors: dict[str, StateActor] = {}
+    events: list[Event] = []
+    _base_dir: Path | None = PrivateAttr(default=None)  # folder of the scenario file, for relative paths
+
+    @property
+    def observed_file(self) -> Path | None:
+        """The observed CSV as a path; a relative ``observed`` is taken from the scenario file's folder."""
+        if not self.observed:
+            return None
+        path = Path(self.observed)
+        return path if path.is_absolute() or self._base_dir is None else self._base_dir / path
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}", name):
+            raise ValueError("a scenario name starts with a letter or digit and holds only letters, digits, "
+                             "spaces, '_', '-' and '.', at most 80 (it names the output folder)")
+        return name
+
+    @field_validator("end")
+    @classmethod
+    def _dates_in_order(cls, end, info):
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end ({end.isoformat()}) is before start ({start.isoformat()})")
+        if start is not None and (end - start).days > 3660:
+            raise ValueError("a run may span at most ten years")
+        return end
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days, both ends included."""
+        return (self.end - self.start).days + 1
