@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from sim.experiments.engines import RunTask, make_engine  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
 from sim.experiments.sweep import spawn_seeds  # noqa: E402
-from sim.experiments.sweep_file import OutcomeSpec  # noqa: E402
+from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.values import OutcomeCollector  # noqa: E402
 
 OUTCOMES = {"attempts_pl": OutcomeSpec(metric="attempts", country="PL"), "deaths": OutcomeSpec(metric="deaths"),

@@ -4,12 +4,17 @@ Example:
     >>> import sim
     >>> result = sim.run("scenarios/classroom.yaml", seed=1)   # doctest: +SKIP
     >>> result.daily.head()                                      # doctest: +SKIP
+
+The public API: :func:`run` (:func:`sim.runs.api.run`), :func:`load_scenario`
+(:func:`sim.scenario.loader.load_scenario`), :class:`CorridorModel`
+(:class:`sim.model.model.CorridorModel`) and :class:`ScenarioError`. ``run`` and
+``CorridorModel`` are imported on first use, so that ``import sim`` and loading a scenario
+stay fast (Mesa and pandas take about two seconds to import).
 """
 
-__version__ = "0.1.0"
-
-from sim.errors import ScenarioError  # noqa: E402
-from sim.scenario.loader import load_scenario  # noqa: E402
+from sim.errors import ScenarioError
+from sim.scenario.loader import load_scenario
+from sim.version import __version__
 
 
 def run(*args, **kwargs):
@@ -24,7 +29,11 @@ def __getattr__(name):
         from sim.model.model import CorridorModel
 
         return CorridorModel
+    if name == "RunResult":
+        from sim.runs.result import RunResult
+
+        return RunResult
     raise AttributeError(name)
 
 
-__all__ = ["CorridorModel", "ScenarioError", "__version__", "load_scenario", "run"]
+__all__ = ["CorridorModel", "RunResult", "ScenarioError", "__version__", "load_scenario", "run"]

@@ -1,8 +1,16 @@
-"""The one error type that bad input raises, and how it is shown to a person.
+"""The one error hierarchy: every problem a person can fix, told as one paragraph, and exit code 2.
 
-Every problem with a scenario, a sweep file or a command-line value ends up as a
-:class:`ScenarioError`. The CLI prints its one-paragraph message and exits with
-code 2; it never shows a traceback for bad input.
+Bad input anywhere (a scenario, a sweep, calibration parameters, an observed CSV, a ``--set``
+value, a folder given to ``compare``, an output folder that cannot be written) raises a subclass
+of :class:`CorridorError`. Its :attr:`~CorridorError.message` names the file, the line and key
+path where known, the reason and a hint; the command line prints it and exits with
+:data:`EXIT_BAD_INPUT`, never with a traceback (:func:`sim.cli.commands.main` is the one guard).
+
+Example:
+    >>> raise ScenarioError("bad value.", file="f.yaml", line=3, key_path="a.b", hint="fix it.")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ScenarioError: Error in f.yaml, line 3, key 'a.b': bad value. Hint: fix it.
 """
 
 from __future__ import annotations
@@ -10,10 +18,12 @@ from __future__ import annotations
 import difflib
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+MAX_QUOTED = 60  # characters of a user's value quoted in a message at most
 
 
-class ScenarioError(Exception):
-    """Bad input, described for a person: which file, which key, why, and a hint.
+class CorridorError(Exception):
+    """A problem the user can fix, described for a person: which file, which key, why, and a hint.
 
     Args:
         reason: What is wrong, in one sentence.
@@ -25,15 +35,8 @@ class ScenarioError(Exception):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(
-        self,
-        reason: str,
-        *,
-        file: str | None = None,
-        key_path: str | None = None,
-        line: int | None = None,
-        hint: str | None = None,
-    ) -> None:
+    def __init__(self, reason: str, *, file: str | None = None, key_path: str | None = None,
+                 line: int | None = None, hint: str | None = None) -> None:
         self.reason = reason
         self.file = file
         self.key_path = key_path
@@ -56,6 +59,47 @@ class ScenarioError(Exception):
         if self.hint:
             text += f" Hint: {self.hint}"
         return text
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # rebuilt from its parts in another process (a worker's error)
+        return _rebuild, (type(self), self.reason, self.file, self.key_path, self.line, self.hint)
+
+    def located(self, **changes) -> CorridorError:
+        """The same error (same class) with some of file, key_path, line or hint replaced."""
+        fields = {"file": self.file, "key_path": self.key_path, "line": self.line, "hint": self.hint, **changes}
+        return type(self)(self.reason, **fields)
+
+
+class ScenarioError(CorridorError):
+    """A scenario file, an input file it names, or a command-line value is wrong."""
+
+
+class SweepFileError(CorridorError):
+    """A sweep, outcomes or parameters file (or a request derived from one) is wrong."""
+
+
+class EngineUnavailable(CorridorError):
+    """The requested execution engine cannot be used (Dask missing, a bad worker count or address)."""
+
+
+class PlanMismatch(CorridorError):
+    """An output folder holds results of another plan, or another command is using it."""
+
+
+class OutputError(CorridorError):
+    """An output cannot be written (a full disk, no permission, a path that is not a folder)."""
+
+
+def _rebuild(cls, reason, file, key_path, line, hint):
+    return cls(reason, file=file, key_path=key_path, line=line, hint=hint)
+
+
+def quoted(value, limit: int = MAX_QUOTED) -> str:
+    """A user's value as a message may quote it: printable, on one line, cut to ``limit`` characters."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def did_you_mean(word: str, choices) -> str | None:

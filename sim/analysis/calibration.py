@@ -47,24 +47,20 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.analysis.validation import Target, build_targets, load_observed, observed_path, run_values, score
+from sim.analysis.scores import score
+from sim.analysis.seeds import calibration_seeds
+from sim.analysis.validation import run_values
 from sim.errors import ScenarioError
-from sim.experiments.engines import process_context
-from sim.runs.folder import atomic_write_text
+from sim.files import atomic_write_text
+from sim.outcomes.observed import Target, build_targets, load_observed, observed_path
+from sim.runs.parallel import process_context
 from sim.scenario.keypaths import get_path, set_path
-from sim.scenario.loader import load_scenario, read_yaml
+from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.scenario.yaml_reader import read_yaml
+
 
 # --------------------------------------------------------------------------- parameters file
-CALIBRATION_STREAM = 104_729  # spawn key of the calibration seeds: a stream apart from the validation seeds
-
-
-def calibration_seeds(root: int, n: int) -> list[int]:
-    """``n`` seeds for calibration from ``root``, on a SeedSequence stream the validation seeds never use."""
-    seq = np.random.SeedSequence(root, spawn_key=(CALIBRATION_STREAM,))
-    return [int(s.generate_state(1)[0]) for s in seq.spawn(n)]
-
-
 @dataclass
 class ParamSpec:
     """Free parameters: key paths, bounds, which are integers, optimiser defaults, and values held fixed."""

@@ -25,6 +25,9 @@ import pandas as pd
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.model.recorder import METRICS, key_spaces
+from sim.outcomes.sources import Series
+from sim.outcomes.spec import OutcomeSpec
+from sim.outcomes.values import outcome_value
 
 COLUMNS = ("outcome", "country", "period_start", "period_end", "statistic", "low", "high", "quality", "source")
 STATISTICS = ("total", "peak")
@@ -47,13 +50,19 @@ class Check:
     note: str = ""
 
     @property
+    def spec(self) -> OutcomeSpec:
+        """The check as an outcome: the total (sum) or peak of its metric for its country over its period."""
+        return OutcomeSpec(metric=self.outcome, country=self.country or None,
+                           stat="sum" if self.statistic == "total" else "peak", start=self.start, end=self.end)
+
+    @property
     def label(self) -> str:
         """Short label: outcome, country and period."""
         where = f" {self.country}" if self.country else ""
         return f"{self.outcome}{where} {self.statistic} {self.start:%y-%m-%d}..{self.end:%y-%m-%d}"
 
 
-def default_path(observed: Path) -> Path:
+def default_checks_path(observed: Path) -> Path:
     """Where the checks of an observed file live: ``<observed stem>_checks.csv`` beside it."""
     return Path(observed).with_name(f"{Path(observed).stem}_checks.csv")
 
@@ -91,22 +100,17 @@ def load_checks(path) -> list[Check]:
     return out
 
 
-def check_values(model, checks: list[Check]) -> np.ndarray:
-    """The run's value of each check (NaN where the period is outside the run)."""
-    rec, start = model.recorder, model.config.start
+def check_values(source: Series, checks: list[Check]) -> np.ndarray:
+    """The run's value of each check (NaN where the check's period is outside the run)."""
     out = np.full(len(checks), np.nan)
     for k, c in enumerate(checks):
-        first = max(0, (c.start - start).days)
-        last = min(model.n_days - 1, (c.end - start).days)
-        if last < first:
-            continue
-        values = rec.country_series(c.outcome, c.country) if c.country else rec.values[c.outcome].sum(axis=1)
-        part = values[first:last + 1]
-        out[k] = float(part.sum() if c.statistic == "total" else part.max())
+        first, last = max(0, source.day_index(c.start)), min(source.days - 1, source.day_index(c.end))
+        if last >= first:
+            out[k] = outcome_value(source, c.spec)
     return out
 
 
-def summarise(checks: list[Check], values: np.ndarray) -> pd.DataFrame:
+def check_table(checks: list[Check], values: np.ndarray) -> pd.DataFrame:
     """One row per check: the public range, the simulated median and 5–95 % band over seeds, a verdict."""
     values = np.asarray(values, dtype=float).reshape(-1, len(checks))
     med, lo, hi = (np.full(len(checks), np.nan) for _ in range(3))

@@ -22,22 +22,8 @@ way that country counts it:
   the covered days is reported, but the row does not enter any ARD, because a partial
   sum cannot be compared with a seven-month figure.
 
-Scores: the relative error of a row is ``|sim - obs| / obs``; the ARD of a series
-(country × metric) is the mean of its rows' relative errors; the overall ARD is the mean
-over series (each series weighs the same, however many rows it has).
-
-Naive baselines predict each scored row from the *other* rows of its series (leave-one-out),
-on daily rates (value / days in the period, so rows of different lengths are comparable):
-
-* ``flat``: the mean daily rate of the other rows, times the row's days;
-* ``ramp``: a least-squares line of daily rate against the period's mid-date through the
-  other rows, evaluated at the row's mid-date (clipped at 0; ``flat`` when fewer than two
-  other rows);
-* ``last``: the daily rate of the most recent other row whose period ends before the row's
-  mid-date (the nearest later row for the first one), carried forward.
-
-The same baselines fitted in-sample (all rows of the series, including the one scored) are
-reported as well, for reference.
+Scores and naive baselines: :mod:`sim.analysis.scores`; the simulated values:
+:func:`sim.outcomes.values.target_values`; independent checks: :mod:`sim.analysis.independent_checks`.
 """
 
 from __future__ import annotations
@@ -45,88 +31,61 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.independent_checks import check_against_scenario, check_values, format_checks, load_checks
-from sim.analysis.independent_checks import default_path as default_checks_path
-from sim.analysis.independent_checks import summarise as summarise_checks
-from sim.errors import ScenarioError
-from sim.experiments.engines import process_context
-from sim.outcomes.observed import (  # noqa: F401  (re-exported: the observed-data API predates sim.outcomes.observed)
-    AGGREGATIONS,
-    COUNTABLE,
-    REQUIRED_COLUMNS,
-    Target,
-    build_targets,
-    components,
-    load_observed,
-    observed_path,
-    values_from_daily,
+from sim.analysis.independent_checks import (
+    check_against_scenario,
+    check_table,
+    check_values,
+    default_checks_path,
+    format_checks,
+    load_checks,
 )
-from sim.runs.folder import atomic_write_frame, atomic_write_text
+from sim.analysis.scores import BASELINES, baseline_predictions, relative_errors, score
+from sim.analysis.seeds import spawn_seeds
+from sim.errors import ScenarioError
+from sim.files import atomic_write_frame, atomic_write_text
+from sim.model.model import CorridorModel
+from sim.outcomes.observed import Target, build_targets, load_observed, observed_path
+from sim.outcomes.sources import RecorderSeries
+from sim.outcomes.spec import OutcomeSpec
+from sim.outcomes.values import outcome_values, target_values
+from sim.plots.validation_plots import plot_bands
+from sim.runs.parallel import parallel_map
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
-BASELINES = ("flat", "ramp", "last")
+# Outcomes with no official series but a plausible range, reported beside every validation (never fitted).
+OTHER_OUTCOMES = {
+    "arrivals_minsk": OutcomeSpec(metric="arrivals_minsk"),
+    "onward_germany": OutcomeSpec(metric="onward_arrivals", country="DE"),
+    "onward_all": OutcomeSpec(metric="onward_arrivals"),
+    "repatriated": OutcomeSpec(metric="repatriated"),
+    "stranded_peak_all": OutcomeSpec(metric="at_border", stat="peak"),
+    "stranded_peak_PL": OutcomeSpec(metric="at_border", country="PL", stat="peak"),
+    "deaths": OutcomeSpec(metric="deaths"),
+}
 
 
 # --------------------------------------------------------------------------- running
-def seeds_for(root: int, n: int) -> list[int]:
-    """``n`` independent seeds spawned from ``root`` with numpy's SeedSequence."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
-
-
 def run_values(scenario: Scenario, seed: int, targets: list[Target], checks=()) -> tuple[np.ndarray, dict]:
-    """Run once; the simulated value of each target and a few other outcomes.
+    """Run once; the simulated value of each target and the other outcomes (:data:`OTHER_OUTCOMES`).
 
-    Runs the model directly (no tidy table), which is what makes calibration affordable. With
-    ``checks`` (:mod:`sim.analysis.independent_checks`), their values are in the outcomes under ``"checks"``.
+    Reads the model's recorder directly (no tidy table), which is what makes calibration
+    affordable. With ``checks`` (:mod:`sim.analysis.independent_checks`), their values are in the
+    outcomes under ``"checks"``.
     """
-    from sim.model.model import CorridorModel
-
     model = CorridorModel(scenario, rng=seed)
     model.run_to_end()
-    rec = model.recorder
-    cache: dict = {}
-
-    def full(metric, country):
-        key = (metric, country)
-        if key not in cache:
-            cache[key] = np.concatenate([[0], np.cumsum(rec.country_series(metric, country))])
-        return cache[key]
-
-    values = np.full(len(targets), np.nan)
-    for k, t in enumerate(targets):
-        if t.last >= t.first:
-            values[k] = sum(full(m, t.country)[t.last + 1] - full(m, t.country)[t.first] for m in t.components)
-    others = other_outcomes(model)
+    source = RecorderSeries(model.recorder, scenario.start)
+    others = outcome_values(source, OTHER_OUTCOMES)
     if checks:
-        others["checks"] = check_values(model, list(checks))
-    return values, others
-
-def other_outcomes(model) -> dict:
-    """Outcomes with no official series but a plausible range: onward, repatriation, stranded, deaths."""
-    rec, sc = model.recorder, model.config
-    dest_country = np.array([sc.places[d].country for d in model.destination_ids])
-    onward = rec.values["onward_arrivals"]
-    at_border = rec.values["at_border"].sum(axis=1)
-    pl = rec.values["at_border"][:, model.segment_country == model.countries.index("PL")].sum(axis=1) \
-        if "PL" in model.countries else at_border * 0
-    return {
-        "arrivals_minsk": float(rec.values["arrivals_minsk"].sum()),
-        "onward_germany": float(onward[:, dest_country == "DE"].sum()),
-        "onward_all": float(onward.sum()),
-        "repatriated": float(rec.values["repatriated"].sum()),
-        "stranded_peak_all": float(at_border.max()),
-        "stranded_peak_PL": float(pl.max()),
-        "stranded_peak_date": (sc.start + dt.timedelta(days=int(at_border.argmax()))).isoformat(),
-        "deaths": float(rec.values["deaths"].sum()),
-    }
+        others["checks"] = check_values(source, list(checks))
+    return target_values(source, targets), others
 
 
 def _run_job(args):
@@ -134,103 +93,10 @@ def _run_job(args):
     return run_values(scenario, seed, targets, checks)
 
 
-def run_ensemble(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=()):
+def run_replicates(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=()):
     """Run every seed; returns (values [seed × target], list of other-outcome dicts)."""
-    jobs = [(scenario, s, targets, tuple(checks)) for s in seeds]
-    if workers > 1 and len(seeds) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
-            results = list(pool.map(_run_job, jobs))
-    else:
-        results = [_run_job(j) for j in jobs]
+    results = parallel_map(_run_job, [(scenario, s, targets, tuple(checks)) for s in seeds], workers)
     return np.array([r[0] for r in results]), [r[1] for r in results]
-
-
-# --------------------------------------------------------------------------- scoring
-def relative_errors(sim: np.ndarray, obs: np.ndarray) -> np.ndarray:
-    """``|sim - obs| / obs`` elementwise."""
-    return np.abs(np.asarray(sim, float) - np.asarray(obs, float)) / np.asarray(obs, float)
-
-
-def ard(sim, obs, series, scored=None) -> tuple[float, dict]:
-    """Overall ARD (mean over series of the mean relative error of their rows) and per-series ARD.
-
-    Args:
-        sim: Simulated values, one per row.
-        obs: Observed values, one per row.
-        series: Series label per row (rows with the same label form one series).
-        scored: Optional booleans; rows marked False are left out.
-    """
-    sim, obs = np.asarray(sim, float), np.asarray(obs, float)
-    series = list(series)
-    scored = np.ones(len(obs), bool) if scored is None else np.asarray(scored, bool)
-    err = relative_errors(sim, obs)
-    per: dict[str, float] = {}
-    for s in dict.fromkeys(series):
-        mask = np.array([x == s for x in series]) & scored
-        if mask.any():
-            per[s] = float(err[mask].mean())
-    overall = float(np.mean(list(per.values()))) if per else float("nan")
-    return overall, per
-
-
-def _rate(t: Target) -> float:
-    return t.value / t.days
-
-
-def _predict(t: Target, others: list[Target], kind: str) -> float:
-    if not others:
-        return float("nan")
-    rates = np.array([_rate(o) for o in others])
-    mids = np.array([o.mid for o in others])
-    if kind == "flat" or (kind == "ramp" and len(others) < 2):
-        rate = rates.mean()
-    elif kind == "ramp":
-        if np.ptp(mids) == 0:
-            rate = rates.mean()
-        else:
-            slope, icpt = np.polyfit(mids, rates, 1)
-            rate = max(0.0, slope * t.mid + icpt)
-    elif kind == "last":
-        ends = np.array([o.end.toordinal() for o in others])
-        before = np.flatnonzero(ends < t.mid)
-        if before.size:
-            rate = rates[before[np.argmax(ends[before])]]
-        else:
-            rate = rates[np.argmin(np.abs(mids - t.mid))]
-    else:
-        raise ValueError(kind)
-    return float(rate * t.days)
-
-
-def baseline_predictions(targets: list[Target], in_sample: bool = False) -> dict[str, np.ndarray]:
-    """Predictions of each naive baseline for every target (NaN for unscored rows).
-
-    Leave-one-out by default (a row's own value is never used to predict it); ``in_sample``
-    fits each baseline on all scored rows of the series.
-    """
-    out = {k: np.full(len(targets), np.nan) for k in BASELINES}
-    for k, t in enumerate(targets):
-        if not t.scored:
-            continue
-        same = [o for o in targets if o.series == t.series and o.scored]
-        others = same if in_sample else [o for o in same if o.row != t.row]
-        for kind in BASELINES:
-            if in_sample and kind == "last":
-                # in-sample "last": the row's own rate carried forward is the row itself, so use the
-                # previous row's rate (the first row keeps its own)
-                prev = [o for o in same if o.end < t.end]
-                src = max(prev, key=lambda o: o.end) if prev else t
-                out[kind][k] = _rate(src) * t.days
-            else:
-                out[kind][k] = _predict(t, others, kind)
-    return out
-
-
-def score(values: np.ndarray, targets: list[Target]) -> tuple[float, dict]:
-    """ARD of one run's values (unscored rows and rows with NaN left out)."""
-    obs = np.array([t.value for t in targets])
-    scored = np.array([t.scored for t in targets]) & ~np.isnan(values)
-    return ard(np.nan_to_num(values), obs, [t.series for t in targets], scored)
 
 
 # --------------------------------------------------------------------------- report
@@ -247,7 +113,7 @@ class ValidationReport:
     rows: pd.DataFrame = field(default=None)
     series: pd.DataFrame = field(default=None)
     summary: dict = field(default_factory=dict)
-    checks: pd.DataFrame | None = None  # independent checks (sim.analysis.independent_checks.summarise), when a checks file exists
+    checks: pd.DataFrame | None = None  # independent checks (check_table), when a checks file exists
 
     def write(self, folder) -> list[Path]:
         """Write validation.csv, checks.csv, validation.json and the band plot into ``folder``."""
@@ -259,9 +125,8 @@ class ValidationReport:
             paths.append(folder / "checks.csv")
             atomic_write_frame(paths[-1], self.checks)
         atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
-        from sim.plots.validation_plots import plot_bands
-
-        paths.append(plot_bands(self, folder / "validation_bands.png"))
+        paths.append(plot_bands(self.targets, self.values, self.series, len(self.seeds),
+                                folder / "validation_bands.png"))
         return paths
 
 
@@ -318,8 +183,8 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
     series = pd.DataFrame(series_rows)
     baselines_overall = {name: score(pred, targets)[0] for name, pred in base.items()}
     beats = {s["series"]: all(s["ard_seed_median"] < s[f"ard_{k}_loo"] for k in BASELINES) for s in series_rows}
-    other_keys = [k for k in others[0] if k not in ("stranded_peak_date", "checks")] if others else []
-    check_table = summarise_checks(list(checks), np.array([o["checks"] for o in others])) if checks else None
+    other_keys = [k for k in others[0] if k != "checks"] if others else []
+    checks_table = check_table(list(checks), np.array([o["checks"] for o in others])) if checks else None
     summary = {
         "scenario": scenario_label, "observed": observed_label, "n_seeds": len(seeds), "seeds": seeds,
         "definitions": {
@@ -343,10 +208,10 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
         "other_outcomes": {k: {"median": float(np.median([o[k] for o in others])),
                                "p05": float(np.percentile([o[k] for o in others], 5)),
                                "p95": float(np.percentile([o[k] for o in others], 95))} for k in other_keys},
-        "independent_checks": json.loads(check_table.to_json(orient="records")) if check_table is not None else [],
+        "independent_checks": json.loads(checks_table.to_json(orient="records")) if checks_table is not None else [],
     }
     return ValidationReport(scenario_label, observed_label, seeds, targets, values, others, rows, series, summary,
-                            check_table)
+                            checks_table)
 
 
 def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, workers: int = 1,
@@ -377,8 +242,8 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
     check_list = load_checks(checks) if checks else []
     check_against_scenario(check_list, scenario, str(checks) if checks else None)
     targets = build_targets(scenario, obs, obs_label)
-    seeds = seeds_for(scenario.seed if root_seed is None else root_seed, n_seeds)
-    values, others = run_ensemble(scenario, seeds, targets, workers, check_list)
+    seeds = spawn_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
+    values, others = run_replicates(scenario, seeds, targets, workers, check_list)
     return make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list)
 
 

@@ -1,11 +1,14 @@
-"""Command line: ``corridor validate`` and ``corridor calibrate`` (discovered by :mod:`sim.cli.commands`)."""
+"""``corridor validate`` and ``corridor calibrate`` (listed in :mod:`sim.cli.commands`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from sim.cli.run_commands import add_set_argument
 from sim.errors import ScenarioError
+
+INTERRUPTED = "Interrupted; a calibration's finished work is not kept: run it again to start over."
 
 
 def _default_out(kind: str, scenario: str) -> Path:
@@ -25,7 +28,7 @@ def _check_workers(n: int | None) -> int:
     return n
 
 
-def add_validate_parser(subparsers) -> None:
+def add_validate_parser(subparsers):
     """``validate SCENARIO --seeds N [--out DIR]``."""
     p = subparsers.add_parser("validate", help="score a scenario against observed official figures")
     p.add_argument("scenario", help="scenario YAML file (its 'observed:' names the data)")
@@ -35,8 +38,9 @@ def add_validate_parser(subparsers) -> None:
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
     p.add_argument("--checks", help="CSV of public figures for outcomes that are not fitted (default: "
                                     "<observed>_checks.csv beside the observed file, if there is one)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override; repeatable")
+    add_set_argument(p)
     p.add_argument("--out", help="output folder (default outputs/<scenario>/validation)")
+    return p
 
 
 def cmd_validate(args) -> int:
@@ -60,7 +64,7 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def add_calibrate_parser(subparsers) -> None:
+def add_calibrate_parser(subparsers):
     """``calibrate SCENARIO --params FILE [--seeds N] [--out DIR]``."""
     p = subparsers.add_parser("calibrate", help="fit free parameters to observed figures (minimise ARD)")
     p.add_argument("scenario", help="scenario YAML file")
@@ -74,6 +78,7 @@ def add_calibrate_parser(subparsers) -> None:
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
     p.add_argument("--no-loco", action="store_true", help="skip the leave-one-country-out check")
     p.add_argument("--out", help="output folder (default outputs/<scenario>/calibration)")
+    return p
 
 
 def cmd_calibrate(args) -> int:

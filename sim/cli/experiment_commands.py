@@ -1,65 +1,33 @@
-"""CLI subcommands for ensembles, sweeps, sensitivity analysis and comparisons.
+"""``corridor ensemble``, ``sweep``, ``sensitivity`` and ``compare`` (listed in :mod:`sim.cli.commands`).
 
-Each subcommand has ``add_<name>_parser(subparsers)`` and ``cmd_<name>(args)
--> int``; :func:`register` adds all four (each parser sets
-``func=cmd_<name>``). Usage::
+Usage::
 
     run.py ensemble SCENARIO --seeds N [--root-seed S] [--workers N] [--engine local|dask] [--out DIR] [--set k=v]
     run.py sweep SWEEP.yaml [--workers N] [--engine local|dask] [--scheduler ADDR] [--out DIR]
     run.py sensitivity SWEEP.yaml --method morris|sobol [--workers N] [--engine ...] [--out DIR]
     run.py compare A B [...] [--seeds N] [--root-seed S] [--outcomes FILE] [--out DIR]
 
-Invalid input (sweep file, scenario key, missing Dask extra, a folder holding
-another plan) prints one paragraph and returns 2, never a traceback. Ctrl-C
-returns 130; re-running the same command resumes.
+Invalid input (sweep file, scenario key, missing Dask extra, a folder holding another plan) is a
+:class:`~sim.errors.CorridorError` (exit 2 through the one guard); Ctrl-C returns 130 and
+re-running the same command resumes.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from sim.cli.run_commands import add_set_argument
+from sim.errors import EngineUnavailable, SweepFileError
+from sim.scenario.keypaths import override_pairs
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from sim.errors import ScenarioError
-    from sim.experiments.engines import EngineUnavailable
-    from sim.experiments.store import PlanMismatch
-    from sim.experiments.sweep_file import SweepFileError
-
-    return (SweepFileError, EngineUnavailable, PlanMismatch, ScenarioError)
+INTERRUPTED = "Interrupted: finished runs are saved; run the same command again to resume."
 
 
-def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn user errors into a message + exit 2 and Ctrl-C into exit 130."""
-
-    @functools.wraps(fn)
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except _user_errors() as exc:
-            print(getattr(exc, "message", None) or str(exc), file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("\ninterrupted: finished runs are saved; run the same command again to resume.", file=sys.stderr)
-            return 130
-
-    return wrapper
-
-
-def _parse_sets(items: list[str] | None) -> dict[str, str]:
-    from sim.experiments.sweep_file import SweepFileError
-
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SweepFileError(f"--set '{item}': expected KEY.PATH=VALUE, "
-                                 "e.g. border_services.PL.policy.turn_back_share=0.8")
-        out[key.strip()] = value.strip()
-    return out
+def _overrides(items: list[str] | None) -> dict:
+    """``--set`` values as ``{key.path: value}`` (:func:`sim.scenario.keypaths.parse_set`)."""
+    return dict(override_pairs(items or []))
 
 
 def _engine_args(p: argparse.ArgumentParser, default_workers: int | None = 1) -> None:
@@ -78,7 +46,7 @@ def _check_engine(args: argparse.Namespace) -> None:
     (``--workers`` is checked by the library functions, ``run_sweep`` and ``run_ensemble``.)
     """
     if args.engine == "dask" or args.scheduler:
-        from sim.experiments.engines import DASK_HINT, EngineUnavailable
+        from sim.experiments.engines import DASK_HINT
 
         try:
             import dask.distributed  # noqa: F401
@@ -95,25 +63,22 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML")
     p.add_argument("--seeds", type=int, required=True, metavar="N", help="number of seeded runs")
     p.add_argument("--root-seed", type=int, default=0, metavar="S", help="root of numpy SeedSequence (default 0)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    add_set_argument(p)
     p.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
                    help="metric to draw as a fan chart (repeatable; default attempts, at_border, crossed, turned_back)")
     _engine_args(p)
-    p.set_defaults(func=cmd_ensemble)
     return p
 
 
-@_guard
 def cmd_ensemble(args: argparse.Namespace) -> int:
     """Run ``ensemble``."""
     from sim.experiments.ensemble import FAN_METRICS, run_ensemble
-    from sim.experiments.sweep_file import SweepFileError
     from sim.scenario.loader import load_scenario
 
     if args.seeds < 1:
         raise SweepFileError("--seeds must be at least 1.")
     _check_engine(args)
-    overrides = _parse_sets(args.set)
+    overrides = _overrides(args.set)
     load_scenario(args.scenario, overrides=overrides or None)
     res = run_ensemble(args.scenario, args.seeds, root_seed=args.root_seed, overrides=overrides, out=args.out,
                        engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
@@ -136,7 +101,6 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("sweep", help="sweep YAML (see scenarios/sweeps/)")
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
     _engine_args(p, default_workers=None)
-    p.set_defaults(func=cmd_sweep)
     return p
 
 
@@ -162,11 +126,10 @@ def _report_failures(runs, limit: int = 3) -> None:
         print(f"  run {r['run']} (sample {r['sample']}, seed {r['seed']}) failed: {first}", file=sys.stderr)
 
 
-@_guard
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``sweep``."""
     from sim.experiments.sweep import run_sweep
-    from sim.experiments.sweep_file import load_sweep
+    from sim.experiments.sweep_reader import load_sweep
 
     spec = load_sweep(args.sweep)
     _check_engine(args)
@@ -195,15 +158,13 @@ def add_sensitivity_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", choices=("morris", "sobol"), required=True)
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
     _engine_args(p, default_workers=None)
-    p.set_defaults(func=cmd_sensitivity)
     return p
 
 
-@_guard
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``sensitivity``."""
     from sim.experiments.sensitivity import run_sensitivity
-    from sim.experiments.sweep_file import load_sweep
+    from sim.experiments.sweep_reader import load_sweep
 
     spec = load_sweep(args.sweep, method=args.method)
     _check_engine(args)
@@ -241,13 +202,11 @@ def add_compare_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=20, metavar="N", help="seeds per scenario input (default 20)")
     p.add_argument("--root-seed", type=int, default=0, metavar="S")
     p.add_argument("--outcomes", metavar="FILE", help="YAML with an 'outcomes:' mapping (e.g. a sweep file)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override for every scenario input")
+    add_set_argument(p)
     _engine_args(p)
-    p.set_defaults(func=cmd_compare)
     return p
 
 
-@_guard
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``compare``."""
     from sim.experiments.compare import load_outcomes, run_compare
@@ -257,27 +216,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("outputs/compare") / "_vs_".join(Path(x).stem for x in args.inputs)
     res = run_compare(args.inputs, out, seeds=args.seeds, root_seed=args.root_seed, outcomes=outcomes,
                       engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
-                      progress=not args.no_progress, plots=not args.no_plots, overrides=_parse_sets(args.set),
+                      progress=not args.no_progress, plots=not args.no_plots, overrides=_overrides(args.set),
                       outcomes_label=f"Outcomes file {args.outcomes}")
     print(res.markdown)
     print(f"-> {res.out / 'compare.md'}")
     _warn(res.warnings)
     return 0
-
-
-def register(subparsers) -> None:
-    """Add all four analysis subcommands to an argparse subparsers object."""
-    for add in (add_ensemble_parser, add_sweep_parser, add_sensitivity_parser, add_compare_parser):
-        add(subparsers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m sim.cli.experiment_commands <command> ...``."""
-    parser = argparse.ArgumentParser(prog="python -m sim.cli.experiment_commands")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,8 +17,8 @@ LINES = [
 ]
 
 
-def summary_screen(result, folder: Path) -> str:
-    """A compact text summary of a finished run, naming its output folder."""
+def summary_screen(result, folder: Path, plots: list[str] | None = None) -> str:
+    """A compact text summary of a finished run, naming its output folder and the plots drawn there."""
     s = result.summary
     totals = s[s["place"] == ""].set_index(["metric", "country"])["total"]
     countries = list(result.scenario.border_services)
@@ -44,7 +44,6 @@ def summary_screen(result, folder: Path) -> str:
         f"{r.country} {r.peak:,} ({r.peak_date})" for r in stranded.itertuples()))
     out.append("")
     out.append(f"Outputs: {folder}")
-    plots = m.get("plots") or result.manifest.get("plots")
     if plots:
         out.append(f"Plots:   {', '.join(plots)}")
     return "\n".join(out)

@@ -1,4 +1,4 @@
-"""The ``demo`` and ``report`` subcommands, found by :mod:`sim.cli.commands` through ``add_<name>_parser``.
+"""``corridor demo`` and ``corridor report`` (listed in :mod:`sim.cli.commands`).
 
 Usage::
 

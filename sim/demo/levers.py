@@ -245,8 +245,8 @@ def apply_live(model, overrides: dict[str, Any], note: str = "demo lever") -> No
     """
     if not overrides:
         return
-    from sim.scenario import schema
     from sim.model.model import CorridorModel
+    from sim.scenario import schema
 
     # the base class's apply_event: a lever's own change is never filtered (see sim.demo.state)
     CorridorModel.apply_event(model, schema.Event(date=model.date, set=overrides, note=note))

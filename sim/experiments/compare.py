@@ -21,23 +21,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
+from sim.errors import SweepFileError
 from sim.experiments.ensemble import FAN_METRICS, run_ensemble, run_outcomes
-from sim.experiments.store import RunStore, remove_stray_temps
+from sim.experiments.store import RunStore
 from sim.experiments.sweep import QUANTILES, draw_safely
 from sim.experiments.sweep_checks import (
     OutcomeKeys,
-    check_outcomes,
     check_outcomes_against,
     keys_from_scenario,
     keys_from_totals,
 )
-from sim.experiments.sweep_file import OutcomeSpec, SweepFileError
-from sim.outcomes.values import compute, default_outcomes, totals_matrix
-from sim.runs.folder import atomic_write_frame, atomic_write_text
+from sim.files import atomic_write_frame, atomic_write_text, remove_stray_temps
+from sim.outcomes.sources import TableSeries
+from sim.outcomes.spec import OutcomeSpec, check_metric_names, default_outcomes
+from sim.outcomes.tables import totals_matrix
+from sim.outcomes.values import outcome_values
+from sim.runs.folder import is_run_folder, read_daily, read_manifest
+from sim.scenario.loader import load_scenario
+from sim.scenario.yaml_reader import read_yaml
 
 
 @dataclass
@@ -67,17 +71,18 @@ def load_outcomes(path: str | Path | None) -> dict[str, OutcomeSpec]:
     if path is None:
         return default_outcomes()
     path = Path(path)
+    raw, _ = read_yaml(path, what="outcomes file", error=SweepFileError,
+                       example="write 'outcomes:' with one 'name: {metric: ..., country: ...}' per line.")
+    raw = raw.get("outcomes", raw)
     try:
-        raw = yaml.safe_load(path.read_text())
-        raw = raw.get("outcomes", raw) if isinstance(raw, dict) else raw
         outs = TypeAdapter(dict[str, OutcomeSpec]).validate_python(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise SweepFileError(f"Outcomes file {path}: cannot be read: {exc}") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         raise SweepFileError(f"Outcomes file {path}: 'outcomes.{'.'.join(map(str, err['loc']))}': "
                              f"{err['msg']}.") from None
-    check_outcomes(path, outs, label="Outcomes file")
+    if not outs:
+        raise SweepFileError(f"Outcomes file {path}: 'outcomes' names no outcome.")
+    check_metric_names(outs, f"Outcomes file {path}")
     return outs
 
 
@@ -96,12 +101,6 @@ def _plan_kind(p: Path) -> str | None:
 def is_ensemble_folder(p: Path) -> bool:
     """Tell whether ``p`` is an ensemble output folder (plan kind 'ensemble', with runs/)."""
     return p.is_dir() and (p / "runs").is_dir() and _plan_kind(p) == "ensemble"
-
-
-def is_run_folder(p: Path) -> bool:
-    """Tell whether ``p`` is the folder of one ``corridor run`` (manifest.json and daily.csv, no plan)."""
-    return p.is_dir() and (p / "manifest.json").is_file() and (p / "daily.csv").is_file() \
-        and not (p / "plan.json").exists()
 
 
 def input_kind(x: str) -> str:
@@ -128,20 +127,16 @@ def input_kind(x: str) -> str:
                          f"{INPUTS_HINT}.")
 
 
-def _read_daily(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / "daily.csv", keep_default_na=False, dtype={"country": str, "place": str})
-
-
 def run_folder_outcomes(folder: Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
     """Outcomes of a single-run folder: one row (run 0, its seed)."""
-    seed = json.loads((folder / "manifest.json").read_text()).get("seed")
-    vals = compute(_read_daily(folder), outcomes)
+    seed = read_manifest(folder)["seed"]
+    vals = outcome_values(TableSeries(read_daily(folder)), outcomes)
     return pd.DataFrame([{"run": 0, "seed": seed, **vals}], columns=["run", "seed", *outcomes])
 
 
 def run_folder_bands(folder: Path) -> pd.DataFrame:
     """Band table of a single run: n = 1 and every quantile equal to the run's country total."""
-    dates, keys, values = totals_matrix(_read_daily(folder))
+    dates, keys, values = totals_matrix(read_daily(folder))
     mc = [k.split("|", 1) for k in keys]
     out = pd.DataFrame({"date": np.repeat(dates, len(keys)), "metric": np.tile([m for m, _ in mc], len(dates)),
                         "country": np.tile([c for _, c in mc], len(dates)), "n": 1,
@@ -155,12 +150,10 @@ def _input_keys(x: str, kind: str, overrides: dict | None) -> OutcomeKeys:
     """What an input's runs record, to check outcomes against."""
     p = Path(x)
     if kind == "scenario":
-        from sim.scenario.loader import load_scenario
-
         return keys_from_scenario(load_scenario(str(p), overrides=dict(overrides) if overrides else None),
                                   f"scenario {x}")
     if kind == "run":
-        dates, keys, _ = totals_matrix(_read_daily(p))
+        dates, keys, _ = totals_matrix(read_daily(p))
         return keys_from_totals(keys, dates, f"run folder {x}")
     for _, arr in RunStore(p, write=False).records(arrays=True):
         if "keys" in arr:

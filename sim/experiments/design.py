@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import SweepFileError
 from sim.experiments.sweep_checks import check_sobol_samples
-from sim.experiments.sweep_file import SweepFileError, SweepSpec, base_values, cast_value
+from sim.experiments.sweep_file import SweepSpec, base_values, cast_value
 
 
 @dataclass

@@ -14,7 +14,6 @@ connects to ``scheduler`` (e.g. ``tcp://10.0.0.1:8786`` or a
 from __future__ import annotations
 
 import concurrent.futures as cf
-import importlib
 import time
 import traceback
 from collections import deque
@@ -24,24 +23,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from sim.errors import EngineUnavailable
+from sim.runs.api import run
+from sim.runs.parallel import process_context
+
 DASK_HINT = 'The Dask engine needs the optional extra: pip install -e ".[dask]"'
 SCHEDULER_HINT = "give the scheduler's address as tcp://HOST:8786 (HOST its name or IP, 8786 its port)"
 
 
-class EngineUnavailable(Exception):
-    """The requested engine cannot be used (e.g. Dask not installed).
-
-    Attributes:
-        message: One line for the user.
-        exit_code: CLI exit code (2).
-
-    """
-
-    exit_code = 2
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -80,8 +69,7 @@ def execute(task: RunTask) -> dict:
     t0 = time.perf_counter()
     rec = {"index": task.index, "seed": task.seed, **task.meta}
     try:
-        core = importlib.import_module("sim")
-        result = core.run(task.scenario, seed=task.seed, overrides=dict(task.overrides) or None)
+        result = run(task.scenario, seed=task.seed, overrides=list(task.overrides.items()) or None)
         rec.update(task.collect(result) if task.collect else {})
         rec["status"], rec["error"] = "ok", ""
     except Exception as exc:  # noqa: BLE001 - recorded, sweep goes on
@@ -305,21 +293,3 @@ def make_engine(kind: str = "local", workers: int = 1, scheduler: str | None = N
     if workers <= 1:
         return SerialEngine()
     return LocalEngine(workers)
-
-
-def process_context():
-    """Return the pool's start method: ``forkserver`` with the simulator preloaded.
-
-    Forking a process that already runs threads (numpy's BLAS pool, Dask's client)
-    can deadlock; the fork server is started once, preloads ``sim`` and forks
-    cheap workers from it (the default from Python 3.14). As with any
-    multiprocessing code, a script that starts a pool needs the
-    ``if __name__ == "__main__":`` guard.
-    """
-    import multiprocessing as mp
-
-    if "forkserver" not in mp.get_all_start_methods():
-        return None
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim", "sim.runs.api", "sim.experiments.engines"])
-    return ctx

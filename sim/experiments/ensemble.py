@@ -25,12 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.seeds import spawn_seeds
+from sim.errors import SweepFileError
 from sim.experiments.engines import RunTask, check_workers
 from sim.experiments.store import RunStore, scenario_fingerprint
-from sim.experiments.sweep import QUANTILES, Execution, draw_safely, execute_tasks, spawn_seeds, versions
-from sim.experiments.sweep_file import OutcomeSpec, SweepFileError
-from sim.outcomes.values import compute, daily_from_matrix, totals_matrix
-from sim.runs.folder import atomic_write_frame, atomic_write_json
+from sim.experiments.sweep import QUANTILES, Execution, draw_safely, execute_tasks
+from sim.files import atomic_write_frame, atomic_write_json
+from sim.outcomes.sources import MatrixSeries
+from sim.outcomes.spec import OutcomeSpec
+from sim.outcomes.tables import totals_matrix
+from sim.outcomes.values import outcome_values
+from sim.runs.provenance import versions
 
 FAN_METRICS = ("attempts", "at_border", "crossed", "turned_back")
 _CELL_LIMIT = 20_000_000  # floats held at once while computing bands (~160 MB)
@@ -179,8 +184,8 @@ def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.Dat
     for rec, arr in store.records(arrays=True):
         if rec["status"] != "ok" or rec["index"] >= n:
             continue
-        daily = daily_from_matrix(arr["dates"], arr["keys"], arr["values"])
-        rows.append({"run": rec["index"], "seed": rec["seed"], **compute(daily, outcomes)})
+        source = MatrixSeries(arr["dates"], arr["keys"], arr["values"])
+        rows.append({"run": rec["index"], "seed": rec["seed"], **outcome_values(source, outcomes)})
     return pd.DataFrame(rows, columns=["run", "seed", *outcomes])
 
 

@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import SweepFileError
 from sim.experiments.design import Design, runs_needed
 from sim.experiments.sweep import SweepResult, draw_safely, run_sweep
-from sim.experiments.sweep_file import SweepFileError, SweepSpec
-from sim.runs.folder import atomic_write_frame
+from sim.experiments.sweep_file import SweepSpec
+from sim.files import atomic_write_frame
 
 METHODS = ("morris", "sobol")
 

@@ -19,29 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.runs.folder import atomic_write_bytes, atomic_write_json
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
-
-
-class PlanMismatch(Exception):
-    """The output folder holds results of a different plan.
-
-    Attributes:
-        message: One paragraph for the user; exit code 2.
-
-    """
-
-    exit_code = 2
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from sim.errors import PlanMismatch
+from sim.files import atomic_write_bytes, atomic_write_json, remove_stray_temps
+from sim.runs.provenance import scenario_hash
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 
 class RunStore:
@@ -167,15 +152,6 @@ class RunStore:
                 continue
 
 
-def remove_stray_temps(*folders: Path) -> None:
-    """Delete the ``.*.tmp*`` files a killed writer left in ``folders`` (atomic writes and plots)."""
-    for folder in folders:
-        if Path(folder).is_dir():
-            for tmp in Path(folder).glob(".*.tmp*"):
-                if tmp.is_file():
-                    tmp.unlink(missing_ok=True)
-
-
 # Keys of the resolved scenario that no run of an ensemble or sweep depends on: the
 # observed-data path (read by plots and validation only; kept as written, so its form is
 # not stable), the description, and the default seed (every run is given its own seed).
@@ -202,11 +178,7 @@ def scenario_fingerprint(scenario: str | Path | Scenario, overrides: dict | None
         sim.ScenarioError: If the scenario cannot be loaded.
 
     """
-    from sim.runs.api import scenario_hash
-    from sim.scenario.loader import load_scenario
-    from sim.scenario.schema import Scenario as ScenarioType
-
-    if not isinstance(scenario, ScenarioType) or overrides:
-        source = scenario if isinstance(scenario, ScenarioType) else str(scenario)
+    if not isinstance(scenario, Scenario) or overrides:
+        source = scenario if isinstance(scenario, Scenario) else str(scenario)
         scenario = load_scenario(source, overrides=dict(overrides) if overrides else None)
     return scenario_hash(scenario, exclude=NOT_RUN_INPUTS)[:16]

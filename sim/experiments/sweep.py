@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import platform
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -19,28 +18,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.seeds import spawn_seeds
+from sim.errors import EngineUnavailable
 from sim.experiments.design import Design, build_design
-from sim.experiments.engines import EngineUnavailable, RunTask, check_workers, make_engine
+from sim.experiments.engines import RunTask, check_workers, make_engine
 from sim.experiments.store import RunStore, scenario_fingerprint
 from sim.experiments.sweep_file import SweepSpec, base_values, expand
-from sim.outcomes.values import OutcomeCollector
-from sim.runs.folder import atomic_write_bytes, atomic_write_frame, atomic_write_json
+from sim.files import atomic_write_bytes, atomic_write_frame, atomic_write_json
+from sim.outcomes.sources import TableSeries
+from sim.outcomes.spec import OutcomeSpec
+from sim.outcomes.values import outcome_values
+from sim.runs.provenance import versions
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def spawn_seeds(root: int, n: int) -> list[int]:
-    """``n`` independent integer seeds from one root seed.
+class OutcomeCollector:
+    """Picklable run reducer of a sweep: ``collector(result) -> {'outcomes': {name: value}}``."""
 
-    Args:
-        root: Root seed.
-        n: Number of seeds.
+    def __init__(self, outcomes: dict[str, OutcomeSpec]):
+        self.outcomes = outcomes
 
-    Returns:
-        ``SeedSequence(root).spawn(n)[i].generate_state(1)[0]`` as ints.
-
-    """
-    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(root).spawn(n)]
+    def __call__(self, result) -> dict:
+        """Reduce a run result to its outcomes."""
+        return {"outcomes": outcome_values(TableSeries(result.daily), self.outcomes)}
 
 
 @dataclass
@@ -205,16 +206,6 @@ def _write_parquet(path: Path, runs: pd.DataFrame, warnings: list[str]) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def versions() -> dict:
-    """Versions of Python and the main libraries."""
-    out = {"python": platform.python_version()}
-    for mod in ("numpy", "pandas", "mesa", "SALib", "scipy", "dask", "distributed"):
-        m = sys.modules.get(mod)
-        if m is not None:
-            out[mod] = getattr(m, "__version__", "?")
-    return out
-
-
 def runs_table(store: RunStore, samples: pd.DataFrame, outcomes: Iterable[str]) -> pd.DataFrame:
     """Long table: one row per run and outcome, sorted by run index."""
     rows = []
@@ -235,7 +226,7 @@ def runs_table(store: RunStore, samples: pd.DataFrame, outcomes: Iterable[str]) 
     return df.sort_values(["run", "_o"]).drop(columns="_o").reset_index(drop=True)
 
 
-def summarize(runs: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
+def sample_summary(runs: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
     """Per sample and outcome: n ok, n failed, mean, sd and quantiles."""
     if runs.empty:
         return pd.DataFrame()
@@ -314,7 +305,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     runs = runs_table(store, design.samples, spec.outcomes)
     atomic_write_frame(out / "runs.csv", flat(runs))
     _write_parquet(out / "runs.parquet", runs, warnings)
-    summary = summarize(runs, design.samples)
+    summary = sample_summary(runs, design.samples)
     atomic_write_frame(out / "summary.csv", flat(summary))
     manifest = {**plan, "outcomes": {k: v.model_dump(mode="json") for k, v in spec.outcomes.items()},
                 "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},

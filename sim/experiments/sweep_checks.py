@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, SweepFileError
 from sim.experiments.sweep_file import (
-    OutcomeSpec,
-    SweepFileError,
     SweepSpec,
     _cast,
     _is_number,
@@ -31,18 +29,10 @@ from sim.experiments.sweep_file import (
     expand,
     not_a_number,
 )
+from sim.model.population import STATE_NAMES
 from sim.model.recorder import METRICS, key_spaces
+from sim.outcomes.spec import OutcomeSpec, similar_hint
 from sim.scenario.loader import load_scenario
-
-
-def _hint(word: str, choices: Iterable[str]) -> str:
-    """Return ' (did you mean 'X'?)' for a case-insensitive or close match, else ''."""
-    from sim.errors import did_you_mean
-
-    choices = [c for c in choices if c]
-    same = [c for c in choices if c.lower() == str(word).lower()]
-    found = f"did you mean '{same[0]}'?" if same else did_you_mean(word, choices)
-    return f" ({found})" if found else ""
 
 
 def check_sobol_samples(path: Path, n: int | None) -> None:
@@ -56,32 +46,6 @@ def check_sobol_samples(path: Path, n: int | None) -> None:
         low, high = 1 << (n.bit_length() - 1), 1 << n.bit_length()
         raise SweepFileError(f"Sweep file {path}: 'design.samples': a Sobol design needs a power of two "
                              f"(got {n}), or its indices lose their convergence properties; use {low} or {high}.")
-
-
-# Metrics a run records: the recorder's, plus each border country's official count.
-# (The journey states, ``state_<name>``, are checked against sim.model.population.STATE_NAMES.)
-KNOWN_METRICS = frozenset({m.name for m in METRICS} | {"reported"})
-
-
-def check_outcomes(path: Path, outcomes: dict[str, OutcomeSpec], label: str = "Sweep file") -> None:
-    """Reject outcomes that reference a metric or journey state the simulator never records.
-
-    Countries, places and date windows need the scenario: see :func:`check_outcomes_against`.
-    """
-    from sim.model.population import STATE_NAMES
-
-    metrics = KNOWN_METRICS
-    for name, o in outcomes.items():
-        if o.metric.startswith("state_"):
-            if o.metric[6:] not in STATE_NAMES:
-                states = [f"state_{s}" for s in STATE_NAMES]
-                raise SweepFileError(
-                    f"{label} {path}: 'outcomes.{name}.metric': unknown journey state '{o.metric}'"
-                    f"{_hint(o.metric, states)}; the states are {', '.join(states)}.")
-        elif o.metric not in metrics:
-            raise SweepFileError(
-                f"{label} {path}: 'outcomes.{name}.metric': unknown metric '{o.metric}'"
-                f"{_hint(o.metric, metrics)}; known metrics are {', '.join(sorted(metrics))} and state_<name>.")
 
 
 def check_key_paths(spec: SweepSpec) -> None:
@@ -164,8 +128,6 @@ def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
         The outcome keys.
 
     """
-    from sim.model.population import STATE_NAMES
-
     spaces = key_spaces(scenario)
     rows: dict[str, dict[str, set[str]]] = {}
     for m in METRICS:
@@ -215,7 +177,7 @@ def check_outcomes_against(outcomes: dict[str, OutcomeSpec], keys: OutcomeKeys, 
         by_country = keys.rows.get(o.metric)
         if by_country is None:
             raise SweepFileError(f"{at}.metric': {src} has no series of metric '{o.metric}'"
-                                 f"{_hint(o.metric, keys.rows)}.")
+                                 f"{similar_hint(o.metric, keys.rows)}.")
         countries = {c for c in by_country if c}
         if o.country is not None and o.country not in by_country:
             if not countries:
@@ -223,7 +185,7 @@ def check_outcomes_against(outcomes: dict[str, OutcomeSpec], keys: OutcomeKeys, 
                                      f"'{o.country}' selects nothing; leave 'country' out.")
             raise SweepFileError(
                 f"{at}.country': '{o.country}' is not a country of metric {o.metric} in {src}"
-                f"{_hint(o.country, countries)}; its countries are {_listed(countries)} "
+                f"{similar_hint(o.country, countries)}; its countries are {_listed(countries)} "
                 "(omit 'country' to sum them all).")
         if o.place:
             if not places:
@@ -242,7 +204,7 @@ def check_outcomes_against(outcomes: dict[str, OutcomeSpec], keys: OutcomeKeys, 
                                          f"so it selects nothing; set 'country: {owner}' or leave 'country' out.")
                 raise SweepFileError(
                     f"{at}.place': '{o.place}' is not a place of metric {o.metric} in {src}"
-                    f"{_hint(o.place, allowed)}; its places are {_listed(allowed)}.")
+                    f"{similar_hint(o.place, allowed)}; its places are {_listed(allowed)}.")
         if keys.start and keys.end and ((o.end and o.end < keys.start) or (o.start and o.start > keys.end)):
             raise SweepFileError(
                 f"{at}': the window {o.start or '(run start)'} to {o.end or '(run end)'} lies outside the run "

@@ -1,10 +1,10 @@
-"""Sweep file schema: pydantic models, loading and validation.
+"""What a sweep file means: its pydantic models, and how a sample becomes scenario overrides.
 
 A sweep file (YAML) names a base scenario, the parameters to vary (dotted
 scenario key paths), an experimental design, replicates per sample, the
-outcomes of interest and optionally the engine. Every problem is reported as
-a :class:`SweepFileError` whose ``message`` is one readable paragraph naming
-the file and the offending key; the CLI prints it and exits with code 2.
+outcomes of interest and optionally the engine. :func:`sim.experiments.sweep_reader.load_sweep`
+reads and checks one; every problem is a :class:`~sim.errors.SweepFileError` naming the file and
+the offending key.
 
 Example::
 
@@ -26,32 +26,21 @@ Example::
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.errors import ScenarioError, SweepFileError
+from sim.outcomes.spec import OutcomeSpec
+from sim.scenario.keypaths import get_path
+from sim.scenario.loader import load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 
 
-class SweepFileError(Exception):
-    """A sweep file (or a request derived from it) is invalid.
-
-    Attributes:
-        message: One readable paragraph naming the file and the key.
-        exit_code: Process exit code for the CLI (always 2).
-
-    """
-
-    exit_code = 2
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class _Strict(BaseModel):
@@ -126,29 +115,6 @@ class DesignSpec(_Strict):
         return v
 
 
-class OutcomeSpec(_Strict):
-    """A scalar summary of one run.
-
-    ``stat`` over the daily country-total series (rows with place '' or the
-    given place) of ``metric`` for ``country`` (all countries summed when
-    omitted), restricted to ``start``..``end`` (inclusive): sum, peak (max),
-    mean or final (last day).
-    """
-
-    metric: str
-    country: str | None = None
-    place: str = ""
-    stat: Literal["sum", "peak", "mean", "final"] = "sum"
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _window(self) -> OutcomeSpec:
-        if self.start and self.end and self.start > self.end:
-            raise ValueError(f"empty date window: start {self.start} is after end {self.end}")
-        return self
-
-
 class EngineSpec(_Strict):
     """Where runs execute: local process pool or Dask."""
 
@@ -212,9 +178,6 @@ class SweepSpec(_Strict):
             SweepFileError: If the base scenario or the fixed overrides are invalid.
 
         """
-        from sim.errors import ScenarioError
-        from sim.scenario.loader import load_scenario
-
         source = (str(self.base_path), json.dumps(self.overrides, sort_keys=True, default=str))
         if self._base is None or self._base[0] != source:
             try:
@@ -269,65 +232,6 @@ def not_a_number(spec: SweepSpec, name: str, key: str, base: Any) -> str:
             "(e.g. ...segments.kuznica.guards).")
 
 
-def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = None) -> SweepSpec:
-    """Read and validate a sweep file.
-
-    Args:
-        path: The YAML sweep file.
-        check_keys: Apply every parameter and fixed override to the base
-            scenario through ``sim.load_scenario`` so unknown key paths or
-            invalid values fail now, not after hours of runs. (The base
-            scenario with the fixed overrides is always loaded and checked.)
-        method: Design that will be used instead of the file's (sensitivity).
-            The size of a Sobol design is checked when it is built
-            (:func:`sim.experiments.design.build_design`).
-
-    Returns:
-        The validated sweep.
-
-    Raises:
-        SweepFileError: With a one-paragraph message naming file and key.
-
-    """
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SweepFileError(f"Sweep file {path} does not exist.") from None
-    except yaml.YAMLError as exc:
-        raise SweepFileError(f"Sweep file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise SweepFileError(f"Sweep file {path} must be a YAML mapping with keys base, parameters, outcomes.")
-    try:
-        spec = SweepSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise SweepFileError(_format_validation(path, exc)) from None
-    spec._path = path
-    spec._base_path = resolve_base(path, spec.base)
-    if not spec.base_path.exists():
-        raise SweepFileError(f"Sweep file {path}: 'base': scenario file {spec.base} not found "
-                             f"(looked for {spec.base_path}).")
-    method = method or spec.design.method
-    if method in ("lhs", "sobol", "morris"):
-        for key, p in spec.parameters.items():
-            if p.range is None:
-                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{method}' "
-                                     "needs a numeric 'range: [low, high]', not a list of values.")
-    if method == "grid":
-        for key, p in spec.parameters.items():
-            if p.range is not None and p.num is None:
-                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
-                                     "'num' (number of grid points).")
-    from sim.experiments.sweep_checks import check_key_paths, check_outcomes, check_sweep_outcomes
-
-    check_outcomes(path, spec.outcomes)
-    spec.base_scenario()  # the one load of the base scenario, reused by every check below and by run_sweep
-    if check_keys:
-        check_key_paths(spec)
-    check_sweep_outcomes(spec)
-    return spec
-
-
 def parameter_keys(spec: SweepSpec) -> list[str]:
     """Every scenario key path the parameters set (a multiplier's ``keys`` instead of its label)."""
     out: list[str] = []
@@ -346,9 +250,6 @@ def base_values(spec: SweepSpec) -> dict[str, Any]:
         SweepFileError: If the base scenario or the fixed overrides are invalid.
 
     """
-    from sim.errors import ScenarioError
-    from sim.scenario.keypaths import get_path
-
     data = spec.base_scenario().model_dump(by_alias=True)
     out = {}
     for key in parameter_keys(spec):

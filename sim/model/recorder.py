@@ -177,7 +177,7 @@ class Recorder:
             "value": np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
         })
 
-    def flows_frame(self, place_names: dict) -> pd.DataFrame:
+    def flows_frame(self) -> pd.DataFrame:
         """Cumulative people along each network edge over the run."""
         totals = self.edge_flows.sum(axis=0)
         return pd.DataFrame({

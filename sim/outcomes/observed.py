@@ -4,7 +4,7 @@ The observed CSV has one row per official figure: ``country, metric, period_star
 value, aggregation`` (``period_total`` or ``cumulative``), plus free columns (quality, definition,
 source). :func:`build_targets` turns each row into a :class:`Target`: which raw simulated metrics
 make up that figure (from the country's counting rules in the scenario, see :func:`components`)
-and which days of a run to sum. Used by the run's observed-vs-simulated plot and by validation.
+and which days of a run to sum; :func:`sim.outcomes.values.target_values` sums them.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.model.recorder import METRICS
 from sim.scenario.schema import Scenario
 
-RAW_METRICS = {m.name for m in METRICS}
 COUNTABLE = ("attempts", "detained", "turned_back", "prevented", "apprehended")
 REQUIRED_COLUMNS = ("country", "metric", "period_start", "period_end", "value", "aggregation")
 AGGREGATIONS = ("period_total", "cumulative")
@@ -129,13 +126,27 @@ class Target:
         return (self.start.toordinal() + self.end.toordinal()) / 2
 
 
-def build_targets(scenario: Scenario, observed: pd.DataFrame, file: str | None = None) -> list[Target]:
-    """One :class:`Target` per observed row, clipped to the run's dates."""
+def build_targets(scenario: Scenario, observed: pd.DataFrame, file: str | None = None,
+                  strict: bool = True) -> list[Target]:
+    """One :class:`Target` per observed row, clipped to the run's dates.
+
+    Args:
+        scenario: The scenario (its dates and counting rules).
+        observed: The observed table (:func:`load_observed`).
+        file: The observed file, for messages.
+        strict: Refuse a row whose country or metric the scenario cannot count; when False (a
+            run's plot), such a row is counted as the raw metric of its own name.
+    """
     out = []
     for i, row in observed.iterrows():
         start = dt.date.fromisoformat(str(row["period_start"]))
         end = dt.date.fromisoformat(str(row["period_end"]))
-        comp = components(scenario, str(row["country"]), str(row["metric"]), file)
+        try:
+            comp = components(scenario, str(row["country"]), str(row["metric"]), file)
+        except ScenarioError:
+            if strict:
+                raise
+            comp = (str(row["metric"]),)
         first = max(0, (start - scenario.start).days)
         last = min(scenario.days - 1, (end - scenario.start).days)
         days = (end - start).days + 1
@@ -147,18 +158,4 @@ def build_targets(scenario: Scenario, observed: pd.DataFrame, file: str | None =
                     f"({scenario.start}–{scenario.end}); simulated value covers those days only; not scored")
         out.append(Target(i, str(row["country"]), str(row["metric"]), start, end, float(row["value"]),
                           str(row["aggregation"]), comp, first, last, days, coverage, coverage >= 1, note))
-    return out
-
-
-def values_from_daily(daily: pd.DataFrame, targets: list[Target], start: dt.date) -> np.ndarray:
-    """The simulated value of each target from a run's tidy daily table (country totals, place '')."""
-    totals = daily[daily["place"] == ""]
-    day = (pd.to_datetime(totals["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
-    out = np.full(len(targets), np.nan)
-    for k, t in enumerate(targets):
-        if t.last < t.first:
-            continue
-        mask = (totals["country"].to_numpy() == t.country) & totals["metric"].isin(t.components).to_numpy()
-        mask &= (day >= t.first) & (day <= t.last)
-        out[k] = float(totals["value"].to_numpy()[mask].sum())
     return out

@@ -1,8 +1,15 @@
-"""Scalar outcomes of a run, computed from its daily table.
+"""Every scalar outcome, and every simulated figure counted the way its country counts it: the one home.
 
-An outcome is a statistic (sum, peak, mean, final) of one metric's daily
-series for one country (or all countries summed), over an optional date
-window. Only country-total rows (place '') are used unless a place is named.
+* :func:`outcome_value` / :func:`outcome_values`: an :class:`~sim.outcomes.spec.OutcomeSpec`
+  (statistic of a metric for a country, place and window) of one run. Used by sweeps, ensembles,
+  comparisons, validation's independent checks and other outcomes, and the EMA Workbench adapter.
+* :func:`target_values`: each observed row's simulated value, counted as its country counts it
+  (:class:`~sim.outcomes.observed.Target`: the raw metrics its counting rules name, summed over the
+  row's period). Used by validation, calibration and the run's observed-vs-simulated plot
+  (:func:`observed_comparison`).
+
+Each takes a :class:`~sim.outcomes.sources.Series` source, so the numbers are the same whether a
+run is read from its recorder, its tidy table or the totals an ensemble stored.
 """
 
 from __future__ import annotations
@@ -10,117 +17,79 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.sweep_file import OutcomeSpec
-
-DEFAULT_OUTCOMES: dict[str, dict] = {
-    "attempts_PL": {"metric": "attempts", "country": "PL"},
-    "attempts_LT": {"metric": "attempts", "country": "LT"},
-    "attempts_LV": {"metric": "attempts", "country": "LV"},
-    "crossed_total": {"metric": "crossed"},
-    "deaths_total": {"metric": "deaths"},
-    "onward_arrivals_total": {"metric": "onward_arrivals"},
-    "peak_at_border": {"metric": "at_border", "stat": "peak"},
-}
+from sim.outcomes.observed import Target
+from sim.outcomes.sources import Series
+from sim.outcomes.spec import OutcomeSpec
 
 
-def default_outcomes() -> dict[str, OutcomeSpec]:
-    """Outcomes used by ``compare`` when none are given."""
-    return {k: OutcomeSpec(**v) for k, v in DEFAULT_OUTCOMES.items()}
+def _window(source: Series, o: OutcomeSpec) -> slice:
+    first = 0 if o.start is None else max(0, source.day_index(o.start))
+    last = source.days - 1 if o.end is None else min(source.days - 1, source.day_index(o.end))
+    return slice(first, max(first, last + 1))
 
 
-def series(daily: pd.DataFrame, o: OutcomeSpec) -> pd.Series:
-    """Daily values of an outcome's metric, indexed by date string, windowed.
+def outcome_value(source: Series, o: OutcomeSpec) -> float:
+    """One outcome of one run: ``o.stat`` of the series over ``o``'s window (0.0 when nothing is selected)."""
+    values = source.series(o.metric, o.country, o.place)
+    if values is None:
+        return 0.0
+    part = np.asarray(values)[_window(source, o)]
+    if part.size == 0:
+        return 0.0
+    if o.stat == "sum":
+        return float(part.sum())
+    if o.stat == "peak":
+        return float(part.max())
+    if o.stat == "mean":
+        return float(part.mean())
+    return float(part[-1])
 
-    Args:
-        daily: Long table with columns date, metric, country, place, value.
-        o: The outcome.
 
-    Returns:
-        Values summed over the selected countries per date, sorted by date.
+def outcome_values(source: Series, outcomes: dict[str, OutcomeSpec]) -> dict[str, float]:
+    """Every outcome of one run, by name."""
+    return {name: outcome_value(source, o) for name, o in outcomes.items()}
 
+
+def target_values(source: Series, targets: list[Target]) -> np.ndarray:
+    """The simulated value of each observed row, counted the way its country counts it.
+
+    The sum, over the row's days inside the run, of the country totals of the raw metrics its
+    counting rules name (``target.components``); NaN when no day of the period was simulated or the
+    run records none of those metrics for that country.
     """
-    sel = (daily["metric"] == o.metric) & (daily["place"].fillna("") == o.place)
-    if o.country is not None:
-        sel &= daily["country"] == o.country
-    sub = daily.loc[sel, ["date", "value"]]
-    s = sub.groupby("date", sort=True)["value"].sum()
-    s.index = s.index.astype(str)
-    if o.start is not None:
-        s = s[s.index >= o.start.isoformat()]
-    if o.end is not None:
-        s = s[s.index <= o.end.isoformat()]
-    return s
-
-
-def compute(daily: pd.DataFrame, outcomes: dict[str, OutcomeSpec]) -> dict[str, float]:
-    """Compute every outcome of one run.
-
-    Args:
-        daily: The run's daily table (``result.daily``).
-        outcomes: Name -> outcome spec.
-
-    Returns:
-        Name -> value (float; 0.0 when the metric has no rows in the window).
-
-    """
-    out = {}
-    for name, o in outcomes.items():
-        v = series(daily, o).to_numpy(dtype=float)
-        if v.size == 0:
-            out[name] = 0.0
-        elif o.stat == "sum":
-            out[name] = float(v.sum())
-        elif o.stat == "peak":
-            out[name] = float(v.max())
-        elif o.stat == "mean":
-            out[name] = float(v.mean())
-        else:
-            out[name] = float(v[-1])
+    cache: dict[tuple[str, str], np.ndarray | None] = {}
+    out = np.full(len(targets), np.nan)
+    for k, t in enumerate(targets):
+        if t.last < t.first:
+            continue
+        parts = []
+        for metric in t.components:
+            key = (metric, t.country)
+            if key not in cache:
+                series = source.series(metric, t.country)
+                cache[key] = None if series is None else np.concatenate([[0], np.cumsum(series)])
+            if cache[key] is not None:
+                parts.append(cache[key][t.last + 1] - cache[key][t.first])
+        if parts:
+            out[k] = float(sum(parts))
     return out
 
 
-def totals_matrix(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pack the country-total rows (place '') of a daily table densely.
+def observed_comparison(source: Series, targets: list[Target], observed: pd.DataFrame) -> pd.DataFrame:
+    """The observed rows with their simulated values, for the observed-vs-simulated plot.
 
     Args:
-        daily: The run's daily table.
+        source: The run.
+        targets: :func:`~sim.outcomes.observed.build_targets` of ``observed``.
+        observed: The observed table.
 
     Returns:
-        (dates, keys, values): date strings (n_dates,), keys "metric|country"
-        (n_keys,), int64 values (n_dates, n_keys); absent cells are 0.
-
+        ``observed`` with ``counted_as`` (the raw metrics summed), ``simulated``, ``period_days``,
+        ``simulated_days``, ``coverage`` and ``ratio`` (simulated / observed) added.
     """
-    tot = daily[daily["place"].fillna("") == ""]
-    key = tot["metric"].astype(str) + "|" + tot["country"].astype(str)
-    wide = (
-        pd.DataFrame({"date": tot["date"].astype(str).to_numpy(), "key": key.to_numpy(),
-                      "value": tot["value"].to_numpy()})
-        .pivot_table(index="date", columns="key", values="value", aggfunc="sum", fill_value=0)
-        .sort_index()
-    )
-    wide = wide.reindex(sorted(wide.columns), axis=1)
-    return (wide.index.to_numpy(dtype=str), wide.columns.to_numpy(dtype=str), wide.to_numpy(dtype=np.int64))
-
-
-def daily_from_matrix(dates: np.ndarray, keys: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-    """Inverse of :func:`totals_matrix` (country totals only, place '')."""
-    metric_country = [k.split("|", 1) for k in keys]
-    n_d, n_k = values.shape
-    return pd.DataFrame({
-        "date": np.repeat(dates, n_k),
-        "metric": np.tile([m for m, _ in metric_country], n_d),
-        "country": np.tile([c for _, c in metric_country], n_d),
-        "place": "",
-        "value": values.reshape(-1),
-    })
-
-
-class OutcomeCollector:
-    """Picklable run reducer: ``collector(result) -> {'outcomes': {...}}``."""
-
-    def __init__(self, outcomes: dict[str, OutcomeSpec]):
-        self.outcomes = outcomes
-
-    def __call__(self, result) -> dict:
-        """Reduce a run result to its outcomes."""
-        return {"outcomes": compute(result.daily, self.outcomes)}
+    simulated = target_values(source, targets)
+    return observed.assign(
+        counted_as=[" + ".join(t.components) for t in targets], simulated=simulated,
+        simulated_days=[max(0, t.last - t.first + 1) for t in targets], period_days=[t.days for t in targets],
+        coverage=[t.coverage for t in targets],
+        ratio=simulated / observed["value"].where(observed["value"] != 0).to_numpy(dtype=float))

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.runs.folder import atomic_write_bytes
+from sim.files import atomic_write_bytes
 
 
 def save_png(fig: Figure, path: Path, title: str | None = None, rect=(0, 0, 1, 1), title_size: float = 13) -> Path:

@@ -27,7 +27,7 @@ def _save(fig, path: Path) -> Path:
     """Write ``fig`` as PNG atomically (a killed run leaves a ``.*.tmp`` the next start removes)."""
     import io
 
-    from sim.runs.folder import atomic_write_bytes
+    from sim.files import atomic_write_bytes
 
     buf = io.BytesIO()
     try:

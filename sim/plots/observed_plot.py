@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 
@@ -12,96 +11,49 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from sim.errors import ScenarioError
-from sim.outcomes.observed import components
+from sim.outcomes.observed import build_targets, load_observed
+from sim.outcomes.sources import TableSeries
+from sim.outcomes.values import observed_comparison
 from sim.plots.base import date_axis, fmt_date, save_png
+from sim.scenario.schema import Scenario
 
 
-def observed_comparison(daily: pd.DataFrame, observed_csv, scenario=None) -> pd.DataFrame:
-    """Compute the simulated value for each observed row, counted the way that country counts it.
+def draw_observed(daily: pd.DataFrame, scenario: Scenario, path: Path) -> Path | None:
+    """The observed-vs-simulated plot of a run whose scenario names an observed file (None when it names none).
 
-    With ``scenario``, an observed metric is the sum of the raw simulated metrics its country's
-    counting rules name (:func:`sim.outcomes.observed.components`: Lithuania's "turned back" is turned back
-    plus prevented, Latvia's "prevented" is prevented plus turned back), exactly as
-    ``corridor validate`` compares them; without, the simulated metric of the same name.
-    ``period_total`` rows get the sum over the period; ``cumulative`` rows the running total
-    from ``period_start`` to ``period_end``. Only simulated days inside the period count:
-    ``coverage`` is the simulated share of the period, and ``simulated`` is NaN when no day of
-    the period was simulated.
-
-    Args:
-        daily: The tidy daily table of a run.
-        observed_csv: Path to the observed CSV, or a DataFrame with its columns.
-        scenario: The run's :class:`~sim.scenario.schema.Scenario` (for the counting rules), or None.
-
-    Returns:
-        The observed rows with ``counted_as`` (the simulated metrics summed), ``simulated``,
-        ``period_days``, ``simulated_days``, ``coverage`` and ``ratio`` (simulated / observed) added.
-
+    Each figure is counted the way its country counts it (:func:`sim.outcomes.values.target_values`);
+    rows the scenario cannot count are drawn against the raw metric of their own name.
     """
-    obs = observed_csv.copy() if isinstance(observed_csv, pd.DataFrame) else pd.read_csv(observed_csv)
-    counted_as = [_counted_as(scenario, r.country, r.metric) for r in obs.itertuples(index=False)]
-    totals = country_totals(daily)
-    parts = [_counted_series(totals, r.country, comp).loc[pd.Timestamp(r.period_start):pd.Timestamp(r.period_end)]
-             for r, comp in zip(obs.itertuples(index=False), counted_as)]
-    return obs.assign(counted_as=[" + ".join(c) for c in counted_as],
-                      simulated=[float(p.sum()) if len(p) else np.nan for p in parts],
-                      simulated_days=[len(p) for p in parts],
-                      period_days=(pd.to_datetime(obs["period_end"]) - pd.to_datetime(obs["period_start"])).dt.days + 1,
-                      coverage=lambda d: d["simulated_days"] / d["period_days"],
-                      ratio=lambda d: d["simulated"] / d["value"].where(d["value"] != 0))
+    observed = scenario.observed_file
+    if observed is None or not Path(observed).exists():
+        return None
+    table = load_observed(observed)
+    source = TableSeries(daily)
+    comparison = observed_comparison(source, build_targets(scenario, table, str(observed), strict=False), table)
+    return observed_vs_simulated(comparison, source, path)
 
 
-def _counted_as(scenario, country: str, metric: str) -> tuple[str, ...]:
-    """The simulated metrics behind an observed figure (the figure's own name when they cannot be told)."""
-    if scenario is None:
-        return (metric,)
-    try:
-        return components(scenario, country, metric)
-    except ScenarioError:  # a country or metric the run does not have: nothing to draw for it
-        return (metric,)
-
-
-def country_totals(daily: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
-    """Every country total of a tidy table, read once: (country, metric) → daily Series by date."""
-    totals = daily[daily["place"] == ""]
-    out = {}
-    for (country, metric), grp in totals.groupby(["country", "metric"], sort=False):
-        series = grp.set_index(pd.to_datetime(grp["date"]))["value"]
-        out[(country, metric)] = series.groupby(level=0).sum().sort_index()
-    return out
-
-
-def _counted_series(totals: dict, country: str, metrics) -> pd.Series:
-    """Daily country totals of the sum of ``metrics`` (empty when the run has none of them)."""
-    series = [totals[(country, m)] for m in metrics if (country, m) in totals]
-    if not series:
-        return pd.Series(dtype="int64", index=pd.DatetimeIndex([]))
-    return functools.reduce(lambda a, b: a.add(b, fill_value=0), series)
-
-
-def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenario=None) -> Path | None:
+def observed_vs_simulated(comparison: pd.DataFrame, source: TableSeries, path: Path) -> Path | None:
     """One panel per observed (country, metric) series: observed against simulated for the same periods.
 
     Args:
-        daily: The tidy daily table of a run.
-        observed_csv: Path to the observed CSV (or a DataFrame, or None).
+        comparison: :func:`sim.outcomes.values.observed_comparison` of the run.
+        source: The run's daily series (for running totals).
         path: PNG to write.
-        scenario: The run's scenario, to count each figure the way its country counts it.
 
     Returns:
-        The path written, or None when there is no observed file.
+        The path written, or None when there is no observed row.
 
     """
-    if observed_csv is None or (not isinstance(observed_csv, pd.DataFrame) and not Path(observed_csv).exists()) \
-            or (comp := observed_comparison(daily, observed_csv, scenario)).empty:
+    if comparison.empty:
         return None
-    totals = country_totals(daily)
+    comp = comparison
     groups = list(comp.groupby(["country", "metric"], sort=True))
     ncols, nrows = min(2, len(groups)), math.ceil(len(groups) / 2)
     fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.8))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    sim_start, sim_end = pd.Timestamp(daily["date"].min()), pd.Timestamp(daily["date"].max())
+    sim_start = pd.Timestamp(source.start)
+    sim_end = sim_start + pd.Timedelta(days=source.days - 1)
     one_day, sim_colour = pd.Timedelta(days=1), "tab:orange"
     for ax, ((country, metric), grp) in zip(axes, groups, strict=False):
         cumulative = (grp["aggregation"] == "cumulative").all()
@@ -120,8 +72,13 @@ def observed_vs_simulated(daily: pd.DataFrame, observed_csv, path: Path, scenari
         ylabel, kind = "people in the period", "totals per period"
         if cumulative:
             start = pd.Timestamp(grp["period_start"].min())
-            running = _counted_series(totals, country, grp["counted_as"].iloc[0].split(" + ")).loc[start:].cumsum()
-            ax.plot(running.index, running.values, color=sim_colour, linewidth=1.5, alpha=0.8)
+            parts = [source.series(m, country) for m in grp["counted_as"].iloc[0].split(" + ")]
+            parts = [p for p in parts if p is not None]
+            if parts:
+                first = max(0, source.day_index(start.date()))
+                running = np.cumsum(np.sum(parts, axis=0)[first:])
+                ax.plot(pd.date_range(sim_start + pd.Timedelta(days=first), periods=len(running)), running,
+                        color=sim_colour, linewidth=1.5, alpha=0.8)
             ylabel, kind = f"people since {fmt_date(start)}", "running total"
         ax.set(ylabel=ylabel, ylim=(0, None))
         counted = grp["counted_as"].iloc[0]

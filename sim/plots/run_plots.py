@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim.plots.base import daily_series, date_axis, fmt_date, save_png
+from sim.plots.observed_plot import draw_observed
 from sim.plots.style import country_colour
 from sim.scenario.schema import Scenario
 
@@ -256,28 +257,25 @@ def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, pat
     return save_png(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
                  rect=(0, 0, 0.83, 1))
 
-def draw_all(result, folder: Path) -> list[Path]:
+def draw_run(daily: pd.DataFrame, flows: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path]:
     """Draw every plot of a run into ``folder``.
 
     Args:
-        result: A :class:`sim.runs.api.RunResult`.
+        daily: The run's tidy daily table.
+        flows: People along each link over the run.
+        scenario: The scenario as run.
         folder: Output folder (created if missing).
 
     Returns:
-        The PNG paths written (the observed comparison only when the scenario has an observed file).
+        The PNG paths written (the observed comparison only when the scenario names an observed file).
 
     """
     folder = Path(folder)
-    scenario = result.manifest.get("scenario", {})
-    places, services = scenario.get("places", {}), scenario.get("border_services", {})
-    paths = [border_pressure(result.daily, services, folder / "border_pressure.png"),
-             journey_states(result.daily, folder / "journey_states.png"),
-             arrivals_by_route(result.daily, folder / "arrivals_by_route.png", scenario.get("carriers"), places),
-             flow_map(result.flows, places, services, folder / "flow_map.png")]
-    observed = result.scenario.observed_file if isinstance(result.scenario, Scenario) else scenario.get("observed")
-    if observed and Path(observed).exists():
-        from sim.plots.observed_plot import observed_vs_simulated
-
-        paths.append(observed_vs_simulated(result.daily, observed, folder / "observed_vs_simulated.png",
-                                           result.scenario if isinstance(result.scenario, Scenario) else None))
+    data = scenario.model_dump(by_alias=True, mode="json")
+    places, services = data["places"], data["border_services"]
+    paths = [border_pressure(daily, services, folder / "border_pressure.png"),
+             journey_states(daily, folder / "journey_states.png"),
+             arrivals_by_route(daily, folder / "arrivals_by_route.png", data["carriers"], places),
+             flow_map(flows, places, services, folder / "flow_map.png"),
+             draw_observed(daily, scenario, folder / "observed_vs_simulated.png")]
     return [p for p in paths if p is not None]

@@ -4,34 +4,40 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from sim.outcomes.observed import Target
 from sim.plots.base import save_png
 from sim.plots.style import country_colour
 
-if TYPE_CHECKING:
-    from sim.analysis.validation import ValidationReport
 
-def plot_bands(report: ValidationReport, path: Path) -> Path:
-    """One panel per series: observed points against the simulated median and 5–95 % band."""
+def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, n_seeds: int, path: Path) -> Path:
+    """One panel per series: observed points against the simulated median and 5–95 % band.
+
+    Args:
+        targets: The observed rows.
+        values: Simulated values, seeds × targets.
+        series: Per-series scores (``series``, ``ard_seed_median``), for the panel titles.
+        n_seeds: Seeds behind the bands.
+        path: PNG to write.
+    """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     groups: dict[str, list[int]] = {}
-    for k, t in enumerate(report.targets):
+    for k, t in enumerate(targets):
         groups.setdefault(t.series, []).append(k)
     n = len(groups)
     ncols = 2 if n > 1 else 1
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(7 * ncols, 3.6 * nrows + 0.9))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    vals = report.values
+    vals = values
     for ax, (label, idx) in zip(axes, groups.items(), strict=False):
         for k in idx:
-            t = report.targets[k]
+            t = targets[k]
             x0 = pd.Timestamp(t.start)
             x1 = pd.Timestamp(t.end) + pd.Timedelta(days=1)
             xm = x0 + (x1 - x0) / 2
@@ -52,18 +58,18 @@ def plot_bands(report: ValidationReport, path: Path) -> Path:
             if not t.scored:
                 ax.annotate("not scored (period starts before the run)", (xm, t.value), fontsize=7,
                             textcoords="offset points", xytext=(4, 6))
-        first = min(report.targets[k].start for k in idx)
-        last = max(report.targets[k].end for k in idx)
+        first = min(targets[k].start for k in idx)
+        last = max(targets[k].end for k in idx)
         ax.set_xlim(pd.Timestamp(first) - pd.Timedelta(days=4), pd.Timestamp(last) + pd.Timedelta(days=6))
-        s = report.series[report.series["series"] == label]
+        s = series[series["series"] == label] if len(series) else series
         ttl = label
         if not s.empty:
             ttl += f" — ARD {float(s['ard_seed_median'].iloc[0]):.2f}"
-        agg = report.targets[idx[0]].aggregation
-        ttl += f" (running totals since {report.targets[idx[0]].start:%-d %b %Y})" if agg == "cumulative" \
+        agg = targets[idx[0]].aggregation
+        ttl += f" (running totals since {targets[idx[0]].start:%-d %b %Y})" if agg == "cumulative" \
             else " (period totals)"
         ax.set_title(ttl, fontsize=10.5)
-        ax.set_ylabel("people (" + " + ".join(report.targets[idx[0]].components) + ")", fontsize=8.5)
+        ax.set_ylabel("people (" + " + ".join(targets[idx[0]].components) + ")", fontsize=8.5)
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", labelsize=8, rotation=30)
     for ax in axes[n:]:
@@ -72,7 +78,7 @@ def plot_bands(report: ValidationReport, path: Path) -> Path:
                Line2D([], [], color="tab:orange", linewidth=2.5, label="simulated median"),
                Line2D([], [], color="tab:orange", alpha=0.3, linewidth=8, label="simulated 5–95 %")]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9)
-    return save_png(fig, path, f"Observed vs simulated, {len(report.seeds)} seeds", rect=(0, 0.05, 1, 1))
+    return save_png(fig, path, f"Observed vs simulated, {n_seeds} seeds", rect=(0, 0.05, 1, 1))
 
 
 def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:

@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import ScenarioError
+from sim.files import atomic_write_bytes, atomic_write_text
 from sim.plots import charts
 from sim.plots.style import COLOUR_NAMES, country_colour
-from sim.runs.folder import atomic_write_bytes, atomic_write_text
 
 REQUIRED = ("manifest.json", "daily.csv", "summary.csv", "flows.csv")
 KEY_METRICS = ("arrivals_minsk", "attempts", "turned_back", "detained", "asylum_claims", "crossed",

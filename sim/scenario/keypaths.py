@@ -1,6 +1,6 @@
-"""Dotted key paths into scenario data: ``border_services.PL.policy.turn_back_share``.
+"""Dotted key paths into scenario data: ``border_services.PL.policy.turn_back_share``, and ``--set``.
 
-Used by ``--set``, by dated events, by sweeps and by calibration. A path may reach into an
+Used by ``--set`` (:func:`parse_set`, :func:`override_pairs`), by dated events, by sweeps and by calibration. A path may reach into an
 event's values, whose keys are themselves dotted (``events.2.set.state_actors.belarus.steer.PL``).
 """
 
@@ -85,8 +85,12 @@ def get_path(data: dict, key_path: str, *, source: str) -> Any:
     return node[idx]
 
 
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse one ``key.path=value`` command-line override; the value is YAML."""
+def parse_set(text: str) -> tuple[str, Any]:
+    """Parse one ``--set key.path=value``: the one parser of command-line overrides (the value is YAML).
+
+    ``--set demand.scale=2`` gives ``("demand.scale", 2)``; ``--set 'events=[]'`` an empty list;
+    a value that is not valid YAML is kept as the text written.
+    """
     if "=" not in text:
         raise ScenarioError(f"'{text}' has no '='.", file="--set", hint="write --set key.path=value.")
     key, raw = text.split("=", 1)
@@ -98,3 +102,31 @@ def parse_override(text: str) -> tuple[str, Any]:
     except (yaml.YAMLError, ValueError):
         value = raw
     return key.strip(), value
+
+
+def override_pairs(overrides) -> list[tuple[str, Any]]:
+    """``(key path, value)`` pairs from any form of overrides the API takes.
+
+    Args:
+        overrides: ``{"key.path": value}`` (a value given as text is read as YAML, as a YAML
+            scalar), or a list whose items are ``"key.path=value"`` strings (read with
+            :func:`parse_set`) or ``(key path, value)`` pairs (values used as given), or None.
+    """
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        return [(str(k), _yaml_scalar(v)) for k, v in overrides.items()]
+    if isinstance(overrides, str):
+        raise ScenarioError(f"overrides must be a list of key.path=value strings or a mapping, not the text "
+                            f"'{overrides[:60]}'.", file="--set", hint="write ['key.path=value'].")
+    return [(str(item[0]), item[1]) if isinstance(item, tuple) and len(item) == 2 else parse_set(str(item))
+            for item in overrides]
+
+
+def _yaml_scalar(value: Any) -> Any:
+    if isinstance(value, str) and value.strip():
+        try:
+            return yaml.safe_load(value)
+        except (yaml.YAMLError, ValueError):
+            return value
+    return value

@@ -9,19 +9,17 @@ naming the file, the key path (and its line where known), the reason and a hint.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import schema
-from sim.scenario.keypaths import get_path, parse_override, set_path, split_path, within  # noqa: F401  (part of the loader's API)
+from sim.scenario.keypaths import override_pairs, set_path, within
 from sim.scenario.messages import raise_validation
 from sim.scenario.references import check_references
-from sim.scenario.yaml_reader import MAX_EXTENDS_DEPTH, deep_merge, load_raw, read_yaml  # noqa: F401  (loader API)
+from sim.scenario.yaml_reader import load_raw, read_yaml
 
 # parts of a scenario that are read once when a run starts; events may not change them
 FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
@@ -111,8 +109,8 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
 
     Args:
         source: Path to a YAML file, a dict of scenario data, or a Scenario.
-        overrides: ``{"key.path": value}`` or a list of ``"key.path=value"`` strings;
-            string values are parsed as YAML.
+        overrides: ``{"key.path": value}`` (values as given) or a list of ``"key.path=value"``
+            strings (values read as YAML, as ``--set`` reads them).
 
     Returns:
         The validated scenario.
@@ -175,25 +173,9 @@ def overridden_by_events(scenario: schema.Scenario, overrides) -> list[str]:
 
 
 def _override_pairs(overrides) -> list[tuple[str, Any]]:
-    """``(key path, value)`` pairs from a dict (string values read as YAML) or ``key=value`` strings.
-
-    A relative ``observed`` path given this way is meant from the current folder.
-    """
-    if not overrides:
-        return []
-    if isinstance(overrides, dict):
-        pairs = []
-        for key, value in overrides.items():
-            if isinstance(value, str) and value.strip():
-                try:
-                    value = yaml.safe_load(value)
-                except (yaml.YAMLError, ValueError):
-                    pass
-            pairs.append((key, value))
-    else:
-        pairs = [parse_override(text) for text in overrides]
+    """:func:`~sim.scenario.keypaths.override_pairs`; a relative ``observed`` path is meant from the current folder."""
     return [(k, str(Path(v).resolve()) if k == "observed" and isinstance(v, str) and v and not Path(v).is_absolute()
-             else v) for k, v in pairs]
+             else v) for k, v in override_pairs(overrides)]
 
 
 NETWORK_KEYS = {"places", "links"}
@@ -224,8 +206,3 @@ def check_network_fragment(path) -> str:
                                     hint=did_you_mean(end, network.places) or "add the place or fix the link.")
     return (f"network file ({len(network.places)} places, {len(network.links)} links), used by scenarios "
             "through 'extends:'; checked on its own.")
-
-
-def scenario_date(scenario: schema.Scenario, day: int) -> dt.date:
-    """Calendar date of day index ``day`` (0 = start)."""
-    return scenario.start + dt.timedelta(days=day)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.errors import ScenarioError
+from sim.errors import CorridorError, ScenarioError
+from sim.files import read_text
 
 # The safe loader, with PyYAML's C parser (libyaml) where the installed PyYAML has it: ten times faster
 # on a scenario file; the constructor is the same safe one (plain data only, never Python objects).
@@ -76,21 +77,22 @@ def _line_map(node, prefix: tuple = (), out: dict | None = None) -> dict[tuple, 
     return out
 
 
-def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
-    """Read one YAML mapping safely; return it with its key-path → line map."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("the file does not exist.", file=str(path), hint="check the path.") from None
-    except IsADirectoryError:
-        raise ScenarioError("this is a folder, not a scenario file.", file=str(path),
-                            hint="give the path of a .yaml file.") from None
-    except UnicodeDecodeError:
-        raise ScenarioError("the file is not text (UTF-8), so it cannot be a scenario.", file=str(path),
-                            hint="give the path of a .yaml file.") from None
-    except OSError as exc:
-        raise ScenarioError(f"the file cannot be read ({exc.strerror or exc}).", file=str(path),
-                            hint="check the path and its permissions.") from None
+def read_yaml(path: Path, what: str = "scenario file", error: type[CorridorError] = ScenarioError,
+              example: str = "start with lines such as 'name: my_scenario' and 'start: 2021-06-01'.",
+              ) -> tuple[dict, dict[tuple, int]]:
+    """Read one YAML mapping safely and within bounds; return it with its key-path → line map.
+
+    Every YAML file the tool reads (scenarios, network files, sweep, outcomes and parameters files)
+    comes through here: a bounded regular file (:func:`sim.files.read_text`), the safe loader only,
+    aliases bounded, impossible dates located.
+
+    Args:
+        path: The file.
+        what: What the file is meant to be, for messages.
+        error: The error class raised.
+        example: A hint for a file that is not a mapping.
+    """
+    text = read_text(path, what=what, error=error)
     node = None
     loader = SafeLoader(text)
     try:
@@ -101,15 +103,15 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     except ValueError as exc:  # impossible dates such as 2021-02-30
         found = _bad_date(node) if node is not None else None
         if found is None:
-            raise ScenarioError(f"a value cannot be read ({exc}).", file=str(path)) from None
+            raise error(f"a value cannot be read ({exc}).", file=str(path)) from None
         key_path, line, value = found
-        raise ScenarioError(f"'{value}' is not a calendar date.", file=str(path), line=line,
-                            key_path=".".join(key_path) or None,
-                            hint="write dates as YYYY-MM-DD, for a day that exists.") from None
+        raise error(f"'{value}' is not a calendar date.", file=str(path), line=line,
+                    key_path=".".join(key_path) or None,
+                    hint="write dates as YYYY-MM-DD, for a day that exists.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(
+        raise error(
             f"this is not valid YAML ({problem}).",
             file=str(path),
             line=mark.line + 1 if mark else None,
@@ -120,9 +122,8 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"a scenario file must be a mapping of keys to values, not a {type(data).__name__}.",
-                            file=str(path),
-                            hint="start with lines such as 'name: my_scenario' and 'start: 2021-06-01'.")
+        raise error(f"a {what} must be a mapping of keys to values, not a {type(data).__name__}.",
+                    file=str(path), hint=example)
     return data, _line_map(node)
 
 

@@ -1,0 +1,113 @@
+"""Scores of simulated against observed figures: relative errors, ARD, and naive baselines.
+
+The relative error of a row is ``|sim - obs| / obs``; the ARD of a series (country × metric) is the
+mean of its rows' relative errors; the overall ARD is the mean over series (each series weighs the
+same, however many rows it has).
+
+Naive baselines predict each scored row from the *other* rows of its series (leave-one-out), on
+daily rates (value / days in the period, so rows of different lengths are comparable):
+
+* ``flat``: the mean daily rate of the other rows, times the row's days;
+* ``ramp``: a least-squares line of daily rate against the period's mid-date through the other
+  rows, evaluated at the row's mid-date (clipped at 0; ``flat`` when fewer than two other rows);
+* ``last``: the daily rate of the most recent other row whose period ends before the row's
+  mid-date (the nearest later row for the first one), carried forward.
+
+The same baselines fitted in-sample (all rows of the series, including the one scored) are
+reported as well, for reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.outcomes.observed import Target
+
+BASELINES = ("flat", "ramp", "last")
+
+
+def relative_errors(sim: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """``|sim - obs| / obs`` elementwise."""
+    return np.abs(np.asarray(sim, float) - np.asarray(obs, float)) / np.asarray(obs, float)
+
+
+def ard(sim, obs, series, scored=None) -> tuple[float, dict]:
+    """Overall ARD (mean over series of the mean relative error of their rows) and per-series ARD.
+
+    Args:
+        sim: Simulated values, one per row.
+        obs: Observed values, one per row.
+        series: Series label per row (rows with the same label form one series).
+        scored: Optional booleans; rows marked False are left out.
+    """
+    sim, obs = np.asarray(sim, float), np.asarray(obs, float)
+    series = list(series)
+    scored = np.ones(len(obs), bool) if scored is None else np.asarray(scored, bool)
+    err = relative_errors(sim, obs)
+    per: dict[str, float] = {}
+    for s in dict.fromkeys(series):
+        mask = np.array([x == s for x in series]) & scored
+        if mask.any():
+            per[s] = float(err[mask].mean())
+    overall = float(np.mean(list(per.values()))) if per else float("nan")
+    return overall, per
+
+
+def _rate(t: Target) -> float:
+    return t.value / t.days
+
+
+def _predict(t: Target, others: list[Target], kind: str) -> float:
+    if not others:
+        return float("nan")
+    rates = np.array([_rate(o) for o in others])
+    mids = np.array([o.mid for o in others])
+    if kind == "flat" or (kind == "ramp" and len(others) < 2):
+        rate = rates.mean()
+    elif kind == "ramp":
+        if np.ptp(mids) == 0:
+            rate = rates.mean()
+        else:
+            slope, icpt = np.polyfit(mids, rates, 1)
+            rate = max(0.0, slope * t.mid + icpt)
+    elif kind == "last":
+        ends = np.array([o.end.toordinal() for o in others])
+        before = np.flatnonzero(ends < t.mid)
+        if before.size:
+            rate = rates[before[np.argmax(ends[before])]]
+        else:
+            rate = rates[np.argmin(np.abs(mids - t.mid))]
+    else:
+        raise ValueError(kind)
+    return float(rate * t.days)
+
+
+def baseline_predictions(targets: list[Target], in_sample: bool = False) -> dict[str, np.ndarray]:
+    """Predictions of each naive baseline for every target (NaN for unscored rows).
+
+    Leave-one-out by default (a row's own value is never used to predict it); ``in_sample``
+    fits each baseline on all scored rows of the series.
+    """
+    out = {k: np.full(len(targets), np.nan) for k in BASELINES}
+    for k, t in enumerate(targets):
+        if not t.scored:
+            continue
+        same = [o for o in targets if o.series == t.series and o.scored]
+        others = same if in_sample else [o for o in same if o.row != t.row]
+        for kind in BASELINES:
+            if in_sample and kind == "last":
+                # in-sample "last": the row's own rate carried forward is the row itself, so use the
+                # previous row's rate (the first row keeps its own)
+                prev = [o for o in same if o.end < t.end]
+                src = max(prev, key=lambda o: o.end) if prev else t
+                out[kind][k] = _rate(src) * t.days
+            else:
+                out[kind][k] = _predict(t, others, kind)
+    return out
+
+
+def score(values: np.ndarray, targets: list[Target]) -> tuple[float, dict]:
+    """ARD of one run's values (unscored rows and rows with NaN left out)."""
+    obs = np.array([t.value for t in targets])
+    scored = np.array([t.scored for t in targets]) & ~np.isnan(values)
+    return ard(np.nan_to_num(values), obs, [t.series for t in targets], scored)
