@@ -3,15 +3,15 @@
 Each :class:`Lever` is built from a loaded scenario (one per route, per border country,
 per transit state) and turns its value into ``{"key.path": value}`` overrides. The same
 overrides are used twice: passed to :func:`sim.load_scenario` when the model is (re)built,
-and applied to a running model as a dated change (like a scenario event), so a student
-can close a route in the middle of a run and watch the flow divert.
+and applied to a running model with :meth:`~sim.model.model.CorridorModel.change_scenario`
+(the model's own way of changing its scenario, as a dated event does), so a student can close
+a route in the middle of a run and watch the flow divert.
 
 This module needs no solara; it is tested without a browser.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,38 +217,3 @@ def overrides_for(levers: list[Lever], values: dict[str, Any]) -> dict[str, Any]
         if lever.name in values and values[lever.name] != lever.default:
             out.update(lever.overrides(values[lever.name]))
     return out
-
-
-def daily_temperature(config, n_days: int) -> np.ndarray:
-    """Mean temperature of each day of a run, from a scenario's monthly temperatures.
-
-    Args:
-        config: A :class:`sim.scenario.schema.Scenario` (the model's live ``config``).
-        n_days: Days in the run.
-
-    Returns:
-        One temperature (°C) per day.
-
-    """
-    months = [(config.start + dt.timedelta(days=d)).month - 1 for d in range(n_days)]
-    return np.asarray(config.monthly_temperature_c, dtype=float)[months]
-
-
-def apply_live(model, overrides: dict[str, Any], note: str = "demo lever") -> None:
-    """Apply overrides to a running model from its current day on, like a dated event.
-
-    Args:
-        model: A :class:`sim.CorridorModel`.
-        overrides: Dotted key path → value.
-        note: Recorded in ``model.events_applied``.
-
-    """
-    if not overrides:
-        return
-    from sim.model.model import CorridorModel
-    from sim.scenario import schema
-
-    # the base class's apply_event: a lever's own change is never filtered (see sim.demo.state)
-    CorridorModel.apply_event(model, schema.Event(date=model.date, set=overrides, note=note))
-    if "monthly_temperature_c" in overrides and hasattr(model, "temperature"):
-        model.temperature = daily_temperature(model.config, len(model.temperature))

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sim.demo.levers import Lever, apply_live, build_levers, overrides_for
+from sim.demo.levers import Lever, build_levers, overrides_for
 from sim.errors import ScenarioError
 from sim.model.model import CorridorModel
 from sim.scenario.loader import load_scenario
@@ -86,7 +86,8 @@ class LeverModel(CorridorModel):
                 self.pinned[key] = value
             else:
                 self.pinned.pop(key, None)
-        apply_live(self, overrides, note=note)
+        if overrides:
+            self.change_scenario(overrides, note=note)
 
 
 def scheduled_changes(scenario, lever: Lever) -> list[tuple[dt.date, str, Any]]:

@@ -11,8 +11,9 @@ import numpy as np
 
 from sim.model.agents import migrant as rules
 from sim.model.agents.border_service import BorderService
-from sim.model.agents.carrier import Carrier
+from sim.model.agents.carrier import Carrier, SeatPool, can_pay_a_package
 from sim.model.agents.state_actor import StateActor
+from sim.model.context import ScenarioArrays, Today
 from sim.model.network import build_network, journey, minsk_id
 from sim.model.population import STATE_NAMES, JourneyState, Population
 from sim.model.recorder import Recorder, key_spaces
@@ -48,14 +49,14 @@ class CorridorModel(mesa.Model):
         self._index_places(scenario)
         self._index_segments(scenario)
         self._index_routes(scenario)
-        self._levers, self._levers_of, self._today = {}, None, {}
         self.population = Population(capacity=self._expected_rows(scenario))
         self.barrier_built = np.zeros(len(self.segment_ids))  # km built at the daily rate since set by the scenario
-        self.temperature = self._daily_temperature(scenario)
+        self.today = Today(day=-1)
         self.recorder = Recorder(self.n_days, key_spaces(scenario), self._counting_rules(scenario), self.edges)
         self.carriers = {cid: Carrier(self, cid) for cid in scenario.carriers}
         self.border_services = {c: BorderService(self, c) for c in scenario.border_services}
         self.state_actors = {aid: StateActor(self, aid) for aid in scenario.state_actors}
+        self.arrays = ScenarioArrays(self)
         self.events_applied: list[tuple[str, str]] = []
         # Mesa's event list runs each dated change before that day's step; it holds weak
         # references, so the callbacks are kept alive here.
@@ -148,29 +149,39 @@ class CorridorModel(mesa.Model):
         facil = max([1.0] + [a.exit_facilitation for a in sc.state_actors.values()])
         return int(weekly * facil * sc.days / 7 / sc.demand.party_size.mean * 1.2) + 1024
 
-    def _daily_temperature(self, sc: schema.Scenario) -> np.ndarray:
-        months = np.array([(sc.start + dt.timedelta(days=d)).month - 1 for d in range(self.n_days)])
-        return np.asarray(sc.monthly_temperature_c)[months]
-
-    # ------------------------------------------------------------------ events
+    # ------------------------------------------------------------------ changing the scenario
     def apply_event(self, event: schema.Event) -> None:
-        """Apply one dated change to the live scenario (already validated at load time).
+        """Apply one of the scenario's dated events (Mesa runs it before that day's step)."""
+        self.change_scenario(event.set, note=event.note or ", ".join(event.set), date=event.date)
 
-        An event that sets a segment's ``barrier_km`` (directly, or by setting the whole segment,
-        its service's segments or the service) sets the barrier standing from then on: building
-        at the daily rate restarts from that length, even when the length is the same as before.
+    def change_scenario(self, changes: dict, note: str, date: dt.date | None = None) -> None:
+        """Change the live scenario from today on: ``{key.path: value}``, validated as a whole.
+
+        The public way to change a running model: dated events use it, and so does the demo
+        when a lever moves. Every array derived from the scenario is rebuilt from the new one
+        (:class:`~sim.model.context.ScenarioArrays`). A change that sets a segment's
+        ``barrier_km`` (directly, or by setting the whole segment, its service's segments or the
+        service) sets the barrier standing from then on: building at the daily rate restarts from
+        that length, even when the length is the same as before.
+
+        Args:
+            changes: Key path → value, as in an event's ``set``.
+            note: What the change is, recorded in :attr:`events_applied`.
+            date: The date recorded (default: the model's current date).
         """
         data = self.config.model_dump(by_alias=True, mode="python")
-        for key_path, value in event.set.items():
+        for key_path, value in changes.items():
             set_path(data, key_path, copy.deepcopy(value), source="event")
         base_dir = self.config._base_dir
         self.config = schema.Scenario.model_validate(data)
         self.config._base_dir = base_dir  # relative paths (observed) stay relative to the scenario file
+        self.arrays = ScenarioArrays(self)
+        self.today = Today(day=self.day)  # what today's rules derived from the old scenario is gone too
         barriers = [f"border_services.{self.countries[self.segment_country[j]]}.segments.{sid}.barrier_km"
                     for j, sid in enumerate(self.segment_ids)]
-        reset = [any(within(b, k) for k in event.set) for b in barriers]
+        reset = [any(within(b, k) for k in changes) for b in barriers]
         self.barrier_built[np.array(reset, dtype=bool)] = 0.0
-        self.events_applied.append((event.date.isoformat(), event.note or ", ".join(event.set)))
+        self.events_applied.append(((date or self.date).isoformat(), note))
 
     # ------------------------------------------------------------------ running
     @property
@@ -178,64 +189,18 @@ class CorridorModel(mesa.Model):
         """Calendar date of the last simulated day (the start date before the first step)."""
         return self.config.start + dt.timedelta(days=max(self.day, 0))
 
-    def lever(self, name: str, compute):
-        """A value derived from the live scenario, computed once and kept until the scenario changes.
-
-        Rules read their parameters through this so that a day does not rebuild the same
-        arrays from the scenario again and again; a dated event (a new ``config``) clears it.
-        """
-        self._forget_if_changed()
-        if name not in self._levers:
-            self._levers[name] = compute()
-        return self._levers[name]
-
-    def _forget_if_changed(self) -> None:
-        """Drop every derived value once the live scenario is a new one (a dated event applied)."""
-        if self._levers_of is not self.config:
-            self._levers, self._levers_of, self._today = {}, self.config, {}
-
-    def _segment_values(self, field: str) -> np.ndarray:
-        """One value of every border segment's ``field`` under the live scenario, in segment order."""
-        def compute():
-            sc = self.config
-            return np.array([getattr(sc.border_services[self.countries[self.segment_country[j]]].segments[sid], field)
-                             for j, sid in enumerate(self.segment_ids)], dtype=float)
-        return self.lever(f"segment_values:{field}", compute)
-
     def barrier_km(self) -> np.ndarray:
         """Barrier standing on each segment today (km): the scenario's ``barrier_km`` plus what was built since."""
-        return np.minimum(self._segment_values("barrier_km") + self.barrier_built, self._segment_values("length_km"))
+        values = self.arrays.segment_values
+        return np.minimum(values("barrier_km") + self.barrier_built, values("length_km"))
 
     def build_barriers(self) -> None:
         """A day's barrier construction on every segment with a ``barrier_build_km_per_day``."""
-        rate = self._segment_values("barrier_build_km_per_day")
+        values = self.arrays.segment_values
+        rate = values("barrier_build_km_per_day")
         if rate.any():
-            room = self._segment_values("length_km") - self._segment_values("barrier_km")
+            room = values("length_km") - values("barrier_km")
             self.barrier_built = np.minimum(self.barrier_built + rate, np.maximum(room, 0.0))
-
-    def today(self, name: str, compute):
-        """Like :meth:`lever`, for a value that also holds for one day only."""
-        self._forget_if_changed()
-        if self._today.get("day") != self.day:
-            self._today = {"day": self.day}
-        if name not in self._today:
-            self._today[name] = compute()
-        return self._today[name]
-
-    @property
-    def transit_state(self) -> StateActor | None:
-        """The state actor that moves people to the borders (Belarus), if any."""
-        return self.lever("transit_state", lambda: next(
-            (a for a in self.state_actors.values() if a.role == "transit"), None))
-
-    def home_flight_nationalities(self) -> np.ndarray:
-        """Nationality indices with a repatriation flight running (by any carrier) under today's scenario."""
-        def compute():
-            found: set[int] = set()
-            for carrier in self.carriers.values():
-                found |= carrier.repatriation_active()
-            return np.array(sorted(found), dtype=np.int16)
-        return self.lever("home_flights", compute)
 
     def step(self) -> None:
         """Simulate one day, in the order documented in docs/model.md."""
@@ -244,11 +209,13 @@ class CorridorModel(mesa.Model):
             return
         self.day += 1
         self.recorder.day = self.day
+        self.today = Today(day=self.day)
         self.build_barriers()
         rules.arrive_at_origins(self)
         rules.wait_at_origin(self)
         for carrier in self.carriers.values():
             carrier.fly_today()
+        self.today.seat_pool = SeatPool(self.population, can_pay_a_package(self, self.today.waiting_pool))
         for carrier in self.carriers.values():
             carrier.sell_seats()
         for carrier in self.carriers.values():
@@ -259,6 +226,7 @@ class CorridorModel(mesa.Model):
         for actor in self.state_actors.values():
             actor.step()
         rules.leave_minsk_unaided(self)
+        self.today.attempting = self.population.in_state(S.ATTEMPTING)
         for service in self.border_services.values():
             service.resolve_attempts()
         rules.forest_day(self)

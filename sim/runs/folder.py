@@ -130,7 +130,8 @@ def write_run(result, folder: Path, plots: bool = True) -> Path:
         manifest.pop("plots", None)
         if plots:
             manifest["plots"] = [p.name for p in draw_run(result.daily, result.flows, result.scenario, staging)]
-        atomic_write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n")
+        text = json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
+        atomic_write_text(staging / "manifest.json", text)
         if folder.exists():
             old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
             os.replace(folder, old)

@@ -1,6 +1,7 @@
 """Dotted key paths into scenario data: ``border_services.PL.policy.turn_back_share``, and ``--set``.
 
-Used by ``--set`` (:func:`parse_set`, :func:`override_pairs`), by dated events, by sweeps and by calibration. A path may reach into an
+Used by ``--set`` (:func:`parse_set`, :func:`override_pairs`), by dated events, by sweeps and by
+calibration. A path may reach into an
 event's values, whose keys are themselves dotted (``events.2.set.state_actors.belarus.steer.PL``).
 """
 

@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim.demo import server, state
-from sim.demo.levers import WINTER_C, apply_live, build_levers, daily_temperature, overrides_for
+from sim.demo.levers import WINTER_C, build_levers, overrides_for
 from sim.demo.state import DemoModel, DemoState
 from sim.model.model import CorridorModel
 from sim.plots import charts, svg
@@ -80,7 +80,7 @@ def test_live_lever_acts_from_today(levers, scenario):
     before = int(model.recorder.series("arrivals_minsk").sum())
     lever = levers["flights:iraqi_airways:BGW-MSQ"]
     for route in ("flights:iraqi_airways:BGW-MSQ", "flights:belavia:IST-MSQ"):
-        apply_live(model, levers[route].overrides(0), note=f"{lever.label} = 0")
+        model.change_scenario(levers[route].overrides(0), note=f"{lever.label} = 0")
     assert model.config.carriers["iraqi_airways"].routes["BGW-MSQ"].flights_per_week == 0
     for _ in range(30):
         model.step()
@@ -92,9 +92,10 @@ def test_live_lever_acts_from_today(levers, scenario):
 def test_live_winter_lowers_the_temperature(levers, scenario):
     model = CorridorModel(scenario)
     model.step()
-    apply_live(model, levers["winter"].overrides(True))
-    assert np.all(model.temperature <= WINTER_C)
-    assert np.allclose(daily_temperature(model.config, model.n_days), model.temperature)
+    before = model.arrays.temperature.copy()
+    model.change_scenario(levers["winter"].overrides(True), note="winter")
+    assert np.all(model.arrays.temperature <= WINTER_C) and before.max() > WINTER_C
+    assert len(model.arrays.temperature) == model.n_days
 
 
 def test_each_page_state_builds_its_own_model():

@@ -143,10 +143,10 @@ def test_transit_state_is_the_transit_actor():
     data = tiny()
     data["state_actors"] = {"eu": {"name": "EU", "country": "EU", "role": "eu"}, **data["state_actors"]}
     model = CorridorModel(sim.load_scenario(data))
-    assert model.transit_state is model.state_actors["belarus"]
+    assert model.arrays.transit_state is model.state_actors["belarus"]
     data["state_actors"].pop("belarus")
     model = CorridorModel(sim.load_scenario(data))
-    assert model.transit_state is None
+    assert model.arrays.transit_state is None
     while model.running:  # runs without a transit state: everyone goes unaided
         model.step()
     assert by_key(model, "attempts").sum() + by_key(model, "crossed").sum() > 0

@@ -49,7 +49,10 @@ class BorderService(mesa.Agent):
 
     def segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Detection probability and line-stop probability for each of this service's segments."""
-        return self.model.today(f"segments:{self.country}", self._segment_arrays)
+        cache = self.model.today.detection
+        if self.index not in cache:
+            cache[self.index] = self._segment_arrays()
+        return cache[self.index]
 
     def _segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         spec = self.spec
@@ -73,7 +76,7 @@ class BorderService(mesa.Agent):
     def resolve_attempts(self) -> None:
         """Resolve every attempt started last night at this service's segments."""
         m, pop, rec = self.model, self.model.population, self.model.recorder
-        rows = m.today("attempting", lambda: pop.in_state(S.ATTEMPTING))
+        rows = m.today.attempting
         rows = rows[(m.segment_country[pop.segment[rows]] == self.index) & (pop.state[rows] == S.ATTEMPTING)]
         if rows.size == 0:
             return

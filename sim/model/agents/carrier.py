@@ -36,11 +36,9 @@ def flights_on(flights_per_week: float, weekdays: list[str] | None, date: dt.dat
     return math.floor((ordinal + 1) * per + 1e-9) - math.floor(ordinal * per + 1e-9)
 
 
-def _can_pay_a_package(model, rows: np.ndarray) -> np.ndarray:
+def can_pay_a_package(model, rows: np.ndarray) -> np.ndarray:
     """The waiting parties who could pay at least the cheapest package (the others can buy no seat today)."""
-    cheapest = model.lever("cheapest_package", lambda: min(
-        (c.package_price_usd for c in model.config.carriers.values()), default=0.0))
-    return rows[model.population.money[rows] >= cheapest + RESERVE_USD]
+    return rows[model.population.money[rows] >= model.arrays.cheapest_package + RESERVE_USD]
 
 
 class SeatPool:
@@ -119,22 +117,12 @@ class Carrier(mesa.Agent):
         return self.spec.routes[self.model.route_refs[i][1]]
 
     def refused_mask(self, i) -> np.ndarray:
-        """True for each nationality index this route will not carry today."""
-        def compute():
-            mask = np.zeros(len(self.model.nationalities), dtype=bool)
-            names = set(self.spec.refused_nationalities) | set(self._route(i).refused_nationalities)
-            mask[[self.model.nationalities.index(n) for n in names]] = True
-            return mask
-        return self.model.lever(f"refused:{self.carrier_id}:{i}", compute)
+        """True for each nationality index route ``i`` will not carry today."""
+        return self.model.arrays.refused_mask(self.carrier_id, i)
 
     def may_fly(self, i) -> np.ndarray:
         """True for each origin whose travellers route ``i`` serves and carries today (nationality not refused)."""
-        def compute():
-            route, m = self._route(i), self.model
-            mask = np.zeros(len(m.origin_ids), dtype=bool)
-            mask[[m.origin_ids.index(o) for o in (route.serves or [route.from_])]] = True
-            return mask & ~self.refused_mask(i)[m.origin_nationality]
-        return self.model.lever(f"may_fly:{self.carrier_id}:{i}", compute)
+        return self.model.arrays.may_fly(self.carrier_id, i)
 
     def flights(self, i, day: int) -> int:
         """Flights of route ``i`` on day index ``day`` under today's schedule."""
@@ -175,15 +163,15 @@ class Carrier(mesa.Agent):
         """Sell the seats of flights a week ahead, first come first served, to those who can pay.
 
         The transit state's visa approval applies: a refused visa ends the journey at home.
-        Every carrier sells from the same pool of waiting travellers (``model.waiting_pool``),
+        Every carrier sells from the same pool of waiting travellers (``model.today.seat_pool``),
         carriers and routes in scenario order.
         """
         m, pop = self.model, self.model.population
         sale_day = m.day + BOOKING_LEAD_DAYS
         if sale_day >= m.n_days:
             return
-        pool = m.today("seat_pool", lambda: SeatPool(pop, _can_pay_a_package(m, m.waiting_pool)))
-        transit = m.transit_state
+        pool = m.today.seat_pool
+        transit = m.arrays.transit_state
         visa = transit.spec.visa_approval if transit else 1.0
         price = self.spec.package_price_usd
         for i in self.route_rows:

@@ -19,13 +19,12 @@ def daily_death_hazard(model, rows: np.ndarray) -> np.ndarray:
     workers allowed in), times the camp's ``exposure_factor`` for those a camp shelters.
     """
     pop, exp = model.population, model.config.migrants.exposure
-    temp = model.temperature[model.day]
+    temp = model.arrays.temperature[model.day]
     cold = 1 + exp.cold_factor * max(0.0, exp.cold_threshold_c - temp) / 10
     hazard = exp.base_daily_death * cold * (1 + pop.days_forest[rows] / exp.forest_days_scale)
-    emergency = model.lever("emergency", lambda: np.array(
-        [model.config.border_services[c].policy.state_of_emergency for c in model.countries]))
+    emergency = model.arrays.emergency
     hazard = hazard * np.where(emergency[model.segment_country[pop.segment[rows]]], exp.emergency_factor, 1.0)
-    transit = model.transit_state
+    transit = model.arrays.transit_state
     if transit is not None and transit.spec.camp.open and transit.spec.camp.place is not None:
         camp = transit.spec.camp
         near = model.segment_staging[pop.segment[rows]] == model.place_index[camp.place]
@@ -64,19 +63,19 @@ def forest_day(model) -> None:
     if rows.size == 0:
         return
     rows = _deaths(model, rows)
-    temp = model.temperature[model.day]
+    temp = model.arrays.temperature[model.day]
     cold = max(0.0, rules.exposure.cold_threshold_c - temp) / 10
     pop.endurance[rows] -= 1 + rules.cold_endurance_factor * cold
     pop.money[rows] -= rules.daily_cost_border_usd
     pop.days_forest[rows] += 1
 
     exhausted = (pop.endurance[rows] <= 0) | (pop.money[rows] <= 0) | (pop.attempts[rows] >= rules.max_attempts)
-    home_flights = model.home_flight_nationalities()
+    home_flights = model.arrays.home_flight_nationalities
     if home_flights.size:
         pulled = np.isin(pop.nationality[rows], home_flights)
         exhausted |= pulled & (model.rng.random(rows.size) < rules.repatriation_pull)
     give_up = rows[exhausted]
-    transit = model.transit_state
+    transit = model.arrays.transit_state
     if transit is not None and give_up.size:
         blocked = model.rng.random(give_up.size) < transit.spec.block_return
         give_up = give_up[~blocked]

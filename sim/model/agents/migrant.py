@@ -18,23 +18,10 @@ def geometric(model, mean_days: float, n: int) -> np.ndarray:
     return model.rng.geometric(p, size=n).astype(np.int32)
 
 
-def origin_rates(model) -> tuple[np.ndarray, ...]:
-    """Per origin: new parties a day (mean), and the mean, sd and floor of money per person."""
-    sc = model.config
-    factor = np.full(len(model.origin_ids), sc.demand.scale * sc.scale)
-    for k, origin_id in enumerate(model.origin_ids):
-        for actor in model.state_actors.values():
-            factor[k] *= actor.demand_multiplier(origin_id)
-    origins = [sc.demand.origins[o] for o in model.origin_ids]
-    weekly = np.array([o.people_per_week for o in origins])
-    money = np.array([(o.money_usd.mean, o.money_usd.sd, o.money_usd.min) for o in origins]).reshape(-1, 3)
-    return weekly * factor / 7 / sc.demand.party_size.mean, money[:, 0], money[:, 1], money[:, 2]
-
-
 def arrive_at_origins(model) -> None:
     """New prospective travellers appear at each origin (Poisson parties a day)."""
     pop, party = model.population, model.config.demand.party_size
-    rate, money_mean, money_sd, money_min = model.lever("origin_rates", lambda: origin_rates(model))
+    rate, money_mean, money_sd, money_min = model.arrays.origin_rates
     parties = model.rng.poisson(rate)
     n = int(parties.sum())
     if n == 0:
@@ -54,7 +41,7 @@ def wait_at_origin(model) -> None:
     waiting = pop.in_state(S.PROSPECTIVE)
     quit_ = model.rng.random(waiting.size) < 1.0 / model.config.demand.patience_days
     pop.state[waiting[quit_]] = S.STAYED_HOME
-    model.waiting_pool = waiting[~quit_]
+    model.today.waiting_pool = waiting[~quit_]
 
 
 def travel_arrivals(model) -> None:
@@ -87,12 +74,12 @@ def minsk_day(model) -> None:
 
     While a repatriation flight serves their nationality, a share ``repatriation_pull`` a day
     give up and wait for a flight home instead. Those who cannot pay another day leave today.
-    Sets ``model.leaving_minsk``.
+    Leaves today's leavers in ``model.today.leaving_minsk``.
     """
     pop, rules = model.population, model.config.migrants
     here = pop.in_state(S.IN_MINSK)
     here = here[pop.next_day[here] < model.day]  # arrived before today
-    home_flights = model.home_flight_nationalities()
+    home_flights = model.arrays.home_flight_nationalities
     if home_flights.size and here.size:
         # while flights home run, people still in Minsk give up like those at the border do
         pulled = np.isin(pop.nationality[here], home_flights)
@@ -102,18 +89,18 @@ def minsk_day(model) -> None:
     leave = (model.rng.random(here.size) < 1.0 / rules.minsk_days) | (pop.money[here] < rules.daily_cost_minsk_usd)
     stay = here[~leave]
     pop.money[stay] -= rules.daily_cost_minsk_usd
-    model.leaving_minsk = here[leave]
+    model.today.leaving_minsk = here[leave]
 
 
 def leave_minsk_unaided(model) -> None:
     """Leavers not taken by the transit state go by taxi, choosing a segment themselves."""
     pop = model.population
-    rows = model.leaving_minsk
+    rows = model.today.leaving_minsk
     if rows.size == 0:
         return
     pop.money[rows] -= model.config.migrants.taxi_to_border_usd
     send_to_border(model, rows, steered=False)
-    model.leaving_minsk = rows[:0]
+    model.today.leaving_minsk = rows[:0]
 
 
 def perceived_success(model) -> np.ndarray:
@@ -144,14 +131,17 @@ def segment_probabilities(model, steered: bool) -> np.ndarray:
     transit state steers, each segment's weight is multiplied by its country's ``steer``
     share raised to the state's ``facilitation``.
     """
-    return model.today(f"segment_probabilities:{steered}", lambda: _segment_probabilities(model, steered))
+    cache = model.today.segment_probabilities
+    if steered not in cache:
+        cache[steered] = _segment_probabilities(model, steered)
+    return cache[steered]
 
 
 def _segment_probabilities(model, steered: bool) -> np.ndarray:
     choice = model.config.migrants.segment_choice
     u = choice.success_weight * perceived_success(model) - choice.distance_weight * model.segment_km / 100
     w = np.exp(u - u.max())
-    transit = model.transit_state
+    transit = model.arrays.transit_state
     if steered and transit is not None and transit.spec.steer:
         steer = np.array([transit.spec.steer.get(c, 0.0) for c in model.countries])
         w = w * steer[model.segment_country] ** transit.spec.facilitation
@@ -176,7 +166,7 @@ def send_to_border(model, rows: np.ndarray, steered: bool) -> None:
 
 def schedule_attempt(model, rows: np.ndarray) -> None:
     """Set the day of the next attempt: sooner under the transit state's pressure to cross."""
-    transit = model.transit_state
+    transit = model.arrays.transit_state
     pressure = transit.spec.pressure_to_cross if transit else 0.0
     mean = model.config.migrants.attempt_interval_days * (1 - 0.5 * pressure)
     model.population.next_day[rows] = model.day + geometric(model, mean, rows.size)
@@ -206,7 +196,7 @@ def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) 
     if rows.size == 0:
         return
     pop = model.population
-    p = model.lever("destination_p", lambda: destination_probabilities(model))
+    p = model.arrays.destination_p
     pick = model.rng.choice(len(p), size=rows.size, p=p)
     pop.state[rows] = S.CROSSED
     pop.destination[rows] = pick
@@ -217,13 +207,6 @@ def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) 
         model.recorder.add_flows(model.segment_entry_matrix,
                                  np.bincount(pop.segment[rows], weights=size, minlength=len(model.segment_ids)))
     model.recorder.add_flows(model.onward_matrix[country], np.bincount(pick, weights=size, minlength=len(p)))
-
-
-def destination_probabilities(model) -> np.ndarray:
-    """Chance of each EU destination, from the ``destinations`` weights."""
-    dests = model.config.migrants.destinations
-    weights = np.array([dests[d] for d in model.destination_ids], dtype=float)
-    return weights / weights.sum()
 
 
 def forest_day(model) -> None:
@@ -240,9 +223,7 @@ def in_procedure_day(model) -> None:
     if rows.size == 0:
         return
     country = model.segment_country[pop.segment[rows]]
-    abscond, accept = model.lever("procedure", lambda: np.array(
-        [(p.abscond_per_day, p.asylum_acceptance)
-         for p in (model.config.border_services[c].policy for c in model.countries)]).reshape(-1, 2).T)
+    abscond, accept = model.arrays.procedure
     abscond_p, accept_p = abscond[country], accept[country]
     gone = model.rng.random(rows.size) < abscond_p
     for k in np.unique(country[gone]):

@@ -51,7 +51,7 @@ class StateActor(mesa.Agent):
         At most ``transport_per_day`` people a day; the segment is chosen with Belarus's steering.
         """
         m, pop = self.model, self.model.population
-        leaving = m.leaving_minsk
+        leaving = m.today.leaving_minsk
         if leaving.size == 0 or self.spec.facilitation <= 0:
             return
         offered = leaving[m.rng.random(leaving.size) < self.spec.facilitation]
@@ -60,4 +60,4 @@ class StateActor(mesa.Agent):
         if taken.size == 0:
             return
         rules.send_to_border(m, taken, steered=True)
-        m.leaving_minsk = leaving[pop.state[leaving] == S.IN_MINSK]
+        m.today.leaving_minsk = leaving[pop.state[leaving] == S.IN_MINSK]
