@@ -25,6 +25,7 @@ run: $(STAMP)
 test:
 	$(MAKE) setup EXTRAS=$(TEST_EXTRAS)
 	$(BIN)/ruff check sim tests benchmarks run.py
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

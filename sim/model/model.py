@@ -136,7 +136,7 @@ class CorridorModel(mesa.Model):
         rules_by_country = {}
         for country, bs in sc.border_services.items():
             spans = []
-            for rule in bs.counts or [schema.CountingRule(metrics=["attempts"])]:
+            for rule in bs.counts or [schema.CountingRuleSpec(metrics=["attempts"])]:
                 first = 0 if rule.from_ is None else max(0, (rule.from_ - sc.start).days)
                 last = self.n_days - 1 if rule.until is None else min(self.n_days - 1, (rule.until - sc.start).days)
                 if first <= last:  # a rule wholly outside the run counts nothing
@@ -150,7 +150,7 @@ class CorridorModel(mesa.Model):
         return int(weekly * facil * sc.days / 7 / sc.demand.party_size.mean * 1.2) + 1024
 
     # ------------------------------------------------------------------ changing the scenario
-    def apply_event(self, event: schema.Event) -> None:
+    def apply_event(self, event: schema.EventSpec) -> None:
         """Apply one of the scenario's dated events (Mesa runs it before that day's step)."""
         self.change_scenario(event.set, note=event.note or ", ".join(event.set), date=event.date)
 

@@ -195,7 +195,7 @@ def check_network_fragment(path) -> str:
     path = Path(path)
     data, lines = read_yaml(path)
     try:
-        network = schema.NetworkFile.model_validate(data)
+        network = schema.NetworkFileSpec.model_validate(data)
     except ValidationError as exc:
         raise_validation(exc, {k: (str(path), v) for k, v in lines.items()}, str(path))
     for i, link in enumerate(network.links):

@@ -27,7 +27,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, allow_inf_nan=False)
 
 
-class Place(Strict):
+class PlaceSpec(Strict):
     """A place on the network."""
 
     name: str
@@ -37,7 +37,7 @@ class Place(Strict):
     kind: Literal[PLACE_KINDS]  # type: ignore[valid-type]
 
 
-class Link(Strict):
+class LinkSpec(Strict):
     """A directed way between two places (both directions are added for road and forest)."""
 
     from_: str = Field(alias="from")
@@ -47,14 +47,14 @@ class Link(Strict):
     km: float = Field(ge=0, description="distance in km")
 
 
-class NetworkFile(Strict):
+class NetworkFileSpec(Strict):
     """A file of places and links only, shared by scenarios through ``extends:``."""
 
-    places: dict[str, Place] = {}
-    links: list[Link] = []
+    places: dict[str, PlaceSpec] = {}
+    links: list[LinkSpec] = []
 
 
-class Range(Strict):
+class RangeSpec(Strict):
     """A positive quantity drawn per travel party: normal with a floor at ``min``."""
 
     mean: float = Field(ge=0)
@@ -62,7 +62,7 @@ class Range(Strict):
     min: float = Field(default=0.0, ge=0)
 
 
-class PartySize(Strict):
+class PartySizeSpec(Strict):
     """Travel party size: 1 + Poisson(mean - 1), capped at ``max`` (people)."""
 
     mean: float = Field(default=1.0, ge=1, le=20)
@@ -75,24 +75,24 @@ class PartySize(Strict):
         return self
 
 
-class OriginDemand(Strict):
+class OriginDemandSpec(Strict):
     """People who want to travel from one origin."""
 
     nationality: str = Field(min_length=2, max_length=2)
     people_per_week: float = Field(ge=0, le=1_000_000, description="new prospective travellers a week")
-    money_usd: Range = Range(mean=5000, sd=1500, min=500)
+    money_usd: RangeSpec = RangeSpec(mean=5000, sd=1500, min=500)
 
 
-class Demand(Strict):
+class DemandSpec(Strict):
     """Demand at the origins."""
 
     scale: float = Field(default=1.0, ge=0, le=1000, description="multiplies every origin's demand")
-    party_size: PartySize = PartySize()
+    party_size: PartySizeSpec = PartySizeSpec()
     patience_days: float = Field(default=60, gt=0, description="mean days a prospective traveller waits for a seat")
-    origins: dict[str, OriginDemand]
+    origins: dict[str, OriginDemandSpec]
 
 
-class Route(Strict):
+class RouteSpec(Strict):
     """A scheduled route into Minsk."""
 
     from_: str = Field(alias="from")
@@ -114,7 +114,7 @@ class Route(Strict):
         return weekdays
 
 
-class Repatriation(Strict):
+class RepatriationSpec(Strict):
     """Return flights from Minsk to an origin."""
 
     to: str
@@ -123,18 +123,18 @@ class Repatriation(Strict):
     nationalities: list[str]
 
 
-class Carrier(Strict):
+class CarrierSpec(Strict):
     """An airline or charter operator."""
 
     name: str
     package_price_usd: float = Field(ge=0, description="flight + visa + hotel package")
     sanctioned: bool = False
     refused_nationalities: list[str] = []
-    routes: dict[str, Route] = {}
-    repatriation: dict[str, Repatriation] = {}
+    routes: dict[str, RouteSpec] = {}
+    repatriation: dict[str, RepatriationSpec] = {}
 
 
-class Segment(Strict):
+class SegmentSpec(Strict):
     """A stretch of border guarded by one border service."""
 
     place: str
@@ -153,7 +153,7 @@ class Segment(Strict):
         return self
 
 
-class BorderPolicy(Strict):
+class BorderPolicySpec(Strict):
     """How a border service treats the people it apprehends."""
 
     turn_back_share: Probability = Field(default=0.0, ge=0, le=1)
@@ -165,7 +165,7 @@ class BorderPolicy(Strict):
     state_of_emergency: bool = False
 
 
-class CountingRule(Strict):
+class CountingRuleSpec(Strict):
     """Which metrics a country's official figure is made of, over which dates."""
 
     metrics: list[Literal["attempts", "detained", "turned_back", "prevented", "apprehended"]] = Field(min_length=1)
@@ -179,7 +179,7 @@ class CountingRule(Strict):
         return self
 
 
-class BorderService(Strict):
+class BorderServiceSpec(Strict):
     """One country's border guard."""
 
     name: str
@@ -191,12 +191,12 @@ class BorderService(Strict):
     barrier_stop: Probability = Field(default=0.6, ge=0, le=1, description="share of detected stopped at a barrier")
     line_stop: Probability = Field(default=0.2, ge=0, le=1, description="share of detected stopped without barrier")
     inland_detection: Probability = Field(default=0.2, ge=0, le=1)
-    policy: BorderPolicy = BorderPolicy()
-    counts: list[CountingRule] = []
-    segments: dict[str, Segment]
+    policy: BorderPolicySpec = BorderPolicySpec()
+    counts: list[CountingRuleSpec] = []
+    segments: dict[str, SegmentSpec]
 
 
-class CampConfig(Strict):
+class CampSpec(Strict):
     """A Belarusian camp near the border (for example Bruzgi)."""
 
     open: bool = False
@@ -205,7 +205,7 @@ class CampConfig(Strict):
     exposure_factor: float = Field(default=0.2, ge=0, le=1)
 
 
-class StateActor(Strict):
+class StateActorSpec(Strict):
     """A state whose levers act on the corridor (Belarus, eastern Libya, ...)."""
 
     name: str
@@ -217,12 +217,12 @@ class StateActor(Strict):
     pressure_to_cross: Probability = Field(default=0.0, ge=0, le=1)
     block_return: Probability = Field(default=0.0, ge=0, le=1)
     steer: dict[str, float] = {}
-    camp: CampConfig = CampConfig()
+    camp: CampSpec = CampSpec()
     exit_facilitation: float = Field(default=1.0, ge=0, le=10, description="multiplies demand at its origins")
     origins: list[str] = []
 
 
-class SegmentChoice(Strict):
+class SegmentChoiceSpec(Strict):
     """Weights of the choice of a border segment."""
 
     success_weight: float = Field(default=3.0, ge=0)
@@ -232,7 +232,7 @@ class SegmentChoice(Strict):
     report_delay_days: int = Field(default=7, ge=0, le=60)
 
 
-class Exposure(Strict):
+class ExposureSpec(Strict):
     """Risk of death while waiting in the forest."""
 
     base_daily_death: Probability = Field(default=0.00005, ge=0, le=1)
@@ -242,10 +242,10 @@ class Exposure(Strict):
     emergency_factor: float = Field(default=1.5, ge=1, description="hazard multiplier in emergency zones")
 
 
-class MigrantRules(Strict):
+class MigrantRulesSpec(Strict):
     """Behaviour of travellers."""
 
-    endurance_days: Range = Range(mean=30, sd=10, min=3)
+    endurance_days: RangeSpec = RangeSpec(mean=30, sd=10, min=3)
     daily_cost_minsk_usd: float = Field(default=50, ge=0)
     daily_cost_border_usd: float = Field(default=20, ge=0)
     minsk_days: float = Field(default=4, gt=0, description="mean days in Minsk before leaving for the border")
@@ -258,11 +258,11 @@ class MigrantRules(Strict):
     self_return_per_day: Probability = Field(default=0.05, ge=0, le=1)
     onward_days: int = Field(default=3, ge=0, le=60)
     destinations: dict[str, float]
-    segment_choice: SegmentChoice = SegmentChoice()
-    exposure: Exposure = Exposure()
+    segment_choice: SegmentChoiceSpec = SegmentChoiceSpec()
+    exposure: ExposureSpec = ExposureSpec()
 
 
-class Event(Strict):
+class EventSpec(Strict):
     """A dated change of any scenario value."""
 
     date: dt.date
@@ -286,14 +286,14 @@ class Scenario(Strict):
         min_length=12,
         max_length=12,
     )
-    places: dict[str, Place]
-    links: list[Link]
-    demand: Demand
-    migrants: MigrantRules
-    carriers: dict[str, Carrier] = {}
-    border_services: dict[str, BorderService]
-    state_actors: dict[str, StateActor] = {}
-    events: list[Event] = []
+    places: dict[str, PlaceSpec]
+    links: list[LinkSpec]
+    demand: DemandSpec
+    migrants: MigrantRulesSpec
+    carriers: dict[str, CarrierSpec] = {}
+    border_services: dict[str, BorderServiceSpec]
+    state_actors: dict[str, StateActorSpec] = {}
+    events: list[EventSpec] = []
     _base_dir: Path | None = PrivateAttr(default=None)  # folder of the scenario file, for relative paths
 
     @property
