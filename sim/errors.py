@@ -88,6 +88,10 @@ class PlanMismatch(CorridorError):
     """An output folder holds results of another plan, or another command is using it."""
 
 
+class CommandLineError(CorridorError):
+    """A command line that does not parse: an unknown option, a missing argument, a value of the wrong kind."""
+
+
 class OutputError(CorridorError):
     """An output cannot be written (a full disk, no permission, a path that is not a folder)."""
 

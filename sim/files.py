@@ -11,9 +11,12 @@ text, each with one :class:`~sim.errors.CorridorError` paragraph naming the file
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -90,6 +93,24 @@ def remove_stray_temps(*folders: Path) -> None:
                     tmp.unlink(missing_ok=True)
 
 
+def output_folder(root: Path, *names: str) -> Path:
+    """A default output folder ``root/name/...`` made from names found in inputs, each one checked.
+
+    Names come from scenario and sweep names and file names; each must be one plain folder name
+    (letters, digits, spaces, ``_ - .``, not ``.`` or ``..``, at most 120 characters), so that no
+    output lands outside ``root``.
+
+    Raises:
+        OutputError: For a name that is not such a plain folder name (with the hint to give --out).
+    """
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,119}", name) or name in (".", ".."):
+            raise OutputError(f"'{quoted(name)}' cannot name an output folder (letters, digits, spaces, '_', '-' and "
+                              "'.' only, starting with a letter or digit).", file=str(root),
+                              hint="rename the file or give --out DIR.")
+    return Path(root).joinpath(*names)
+
+
 # --------------------------------------------------------------------------- reading
 def read_bytes(path, *, what: str = "file", limit: int = MAX_INPUT_BYTES, error=ScenarioError) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; anything else is refused with ``error``.
@@ -141,5 +162,43 @@ def read_text(path, *, what: str = "file", limit: int = MAX_INPUT_BYTES, error=S
                     hint="give the path of a text file.") from None
 
 
-__all__ = ["MAX_INPUT_BYTES", "atomic_write_bytes", "atomic_write_frame", "atomic_write_json",
-           "atomic_write_text", "read_bytes", "read_text", "remove_stray_temps", "write_error"]
+def read_csv_rows(path, columns: tuple[str, ...], *, what: str = "CSV file", error=ScenarioError,
+                  limit: int = MAX_INPUT_BYTES) -> list[dict[str, str]]:
+    """The rows of a small CSV file as text, read strictly: the ``columns`` present, every row complete.
+
+    A row with more or fewer fields than the header, a missing column, a file with no rows, bytes
+    that are not UTF-8 and files that are not regular or too large are all refused with one
+    :class:`~sim.errors.CorridorError` naming the file and row. Each row is a mapping of column to
+    stripped text, with its line number under ``"_line"``.
+    """
+    text = read_text(path, what=what, limit=limit, error=error)
+    label = quoted(path, 200)
+    try:
+        rows = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        raise error(f"the {what} is not valid CSV ({exc}).", file=label) from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise error(f"the {what} is empty.", file=label, hint=f"columns needed: {', '.join(columns)}.")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        names = all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ]{0,40}", h) for h in header)
+        found = f" (found {quoted(', '.join(header), 120)})" if names else " (the first line holds no column names)"
+        raise error(f"the {what} lacks the column(s) {', '.join(missing)}.", file=label,
+                    hint=f"columns needed: {', '.join(columns)}{found}.")
+    if len(set(header)) != len(header):
+        raise error(f"the {what} names a column twice in its header.", file=label)
+    if len(rows) == 1:
+        raise error(f"the {what} has a header but no rows.", file=label)
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise error(f"row {number} has {len(row)} fields, the header has {len(header)} (a comma too many or "
+                        "too few, or a value with a comma that is not in quotes?).", file=label)
+        out.append({**dict(zip(header, (cell.strip() for cell in row))), "_line": number})
+    return out
+
+
+__all__ = ["MAX_INPUT_BYTES", "atomic_write_bytes", "atomic_write_frame", "atomic_write_json", "atomic_write_text",
+           "output_folder", "read_bytes", "read_csv_rows", "read_text", "remove_stray_temps", "write_error"]

@@ -47,17 +47,18 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.analysis.params_file import read_params_file
 from sim.analysis.scores import score
 from sim.analysis.seeds import calibration_seeds
 from sim.analysis.validation import run_values
 from sim.errors import ScenarioError
 from sim.files import atomic_write_text
-from sim.outcomes.observed import Target, build_targets, load_observed, observed_path
+from sim.outcomes.observed import Target, build_targets, observed_path
 from sim.runs.parallel import process_context
 from sim.scenario.keypaths import get_path, set_path
 from sim.scenario.loader import load_scenario
+from sim.scenario.observed_file import load_observed
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_reader import read_yaml
 
 
 # --------------------------------------------------------------------------- parameters file
@@ -89,37 +90,14 @@ class ParamSpec:
 
 
 def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
-    """Read and check a parameters file (every problem is a :class:`ScenarioError`)."""
+    """Read and check a parameters file (:mod:`sim.analysis.params_file`); with ``scenario``, its key paths too."""
     path = Path(path)
-    data, _ = read_yaml(path)
-    params = data.get("parameters")
-    if not isinstance(params, dict) or not params:
-        raise ScenarioError("the parameters file needs a non-empty 'parameters:' mapping of key path to "
-                            "[low, high].", file=str(path), key_path="parameters")
-    allowed = {"parameters", "integers", "options", "description"}
-    unknown = set(data) - allowed
-    if unknown:
-        hint = f"allowed: {', '.join(sorted(allowed))}."
-        if {"plausibility", "plausibility_weight"} & unknown:
-            hint += (" Outcomes without an official series are checked against public figures, not fitted "
-                     "(docs/validation.md).")
-        raise ScenarioError(f"unknown top-level key(s): {', '.join(sorted(unknown))}.", file=str(path), hint=hint)
-    names, bounds = [], []
-    for key, rng in params.items():
-        if (not isinstance(rng, (list, tuple)) or len(rng) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
-            raise ScenarioError("a range must be [low, high] with two numbers.", file=str(path),
-                                key_path=f"parameters.{key}")
-        lo, hi = float(rng[0]), float(rng[1])
-        if not lo < hi:
-            raise ScenarioError(f"low ({lo}) must be below high ({hi}).", file=str(path), key_path=f"parameters.{key}")
-        names.append(str(key))
-        bounds.append((lo, hi))
-    integers = set(data.get("integers") or [])
-    options = dict(data.get("options") or {})
-    spec = ParamSpec(names, bounds, integers, options)
+    file = read_params_file(path)
+    names = list(file.parameters)
+    bounds = [(float(lo), float(hi)) for lo, hi in file.parameters.values()]
+    spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump())
     if scenario is not None:  # every key path must exist and both ends must validate
-        base = scenario.model_dump(by_alias=True, mode="python")
+        base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
         for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):
             try:
                 load_scenario(copy.deepcopy(base), spec.values(x))

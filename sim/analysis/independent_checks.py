@@ -17,13 +17,15 @@ stock or flow in the period). A checks file sits beside the observed file as
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError, did_you_mean
+from sim.errors import ScenarioError, did_you_mean, quoted
+from sim.files import read_csv_rows
 from sim.model.recorder import METRICS, key_spaces
 from sim.outcomes.sources import Series
 from sim.outcomes.spec import OutcomeSpec
@@ -68,23 +70,14 @@ def default_checks_path(observed: Path) -> Path:
 
 
 def load_checks(path) -> list[Check]:
-    """Read a checks file; every problem is a :class:`ScenarioError` naming the row."""
+    """Read a checks file strictly (:func:`sim.files.read_csv_rows`); every problem is a ScenarioError naming the row."""
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise ScenarioError("the checks file does not exist.", file=str(path), hint="give --checks FILE.") from None
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"the checks file cannot be read as CSV ({exc}).", file=str(path)) from None
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise ScenarioError(f"the checks file lacks the column(s) {', '.join(missing)}.", file=str(path),
-                            hint=f"columns needed: {', '.join(COLUMNS)}.")
+    rows = read_csv_rows(path, COLUMNS, what="checks file")
     out = []
-    for i, row in table.iterrows():
-        where = f"row {i + 2}"
+    for row in rows:
+        where = f"row {row['_line']}"
         if row["outcome"] not in OUTCOMES:
-            raise ScenarioError(f"{where}: unknown outcome '{row['outcome']}'.", file=str(path),
+            raise ScenarioError(f"{where}: unknown outcome '{quoted(row['outcome'], 40)}'.", file=str(path),
                                 hint=f"outcomes: {', '.join(OUTCOMES)}.")
         if row["statistic"] not in STATISTICS:
             raise ScenarioError(f"{where}: statistic must be one of {', '.join(STATISTICS)}.", file=str(path))
@@ -93,6 +86,8 @@ def load_checks(path) -> list[Check]:
             low, high = float(row["low"]), float(row["high"])
         except ValueError:
             raise ScenarioError(f"{where}: dates must be YYYY-MM-DD and low, high numbers.", file=str(path)) from None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ScenarioError(f"{where}: low and high must be finite numbers.", file=str(path))
         if end < start or not 0 <= low <= high:
             raise ScenarioError(f"{where}: the period or the range [low, high] is out of order.", file=str(path))
         out.append(Check(row["outcome"], row["country"], start, end, row["statistic"], low, high, row["quality"],

@@ -50,13 +50,14 @@ from sim.analysis.seeds import spawn_seeds
 from sim.errors import ScenarioError
 from sim.files import atomic_write_frame, atomic_write_text
 from sim.model.model import CorridorModel
-from sim.outcomes.observed import Target, build_targets, load_observed, observed_path
+from sim.outcomes.observed import Target, build_targets, observed_path
 from sim.outcomes.sources import RecorderSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.values import outcome_values, target_values
 from sim.plots.validation_plots import plot_bands
 from sim.runs.parallel import parallel_map
 from sim.scenario.loader import load_scenario
+from sim.scenario.observed_file import load_observed
 from sim.scenario.schema import Scenario
 
 # Outcomes with no official series but a plausible range, reported beside every validation (never fitted).
@@ -144,6 +145,12 @@ def _clean(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
 
 
+def _beats(entry: dict) -> bool | None:
+    """Whether a series' ARD is below every leave-one-out baseline that can be computed (None when none can)."""
+    known = [entry[f"ard_{k}_loo"] for k in BASELINES if not math.isnan(entry[f"ard_{k}_loo"])]
+    return all(entry["ard_seed_median"] < b for b in known) if known else None
+
+
 def make_report(scenario_label: str, observed_label: str, seeds: list[int], targets: list[Target],
                 values: np.ndarray, others: list[dict], checks=()) -> ValidationReport:
     """Turn an ensemble's values into per-row, per-series and overall tables (and the checks)."""
@@ -178,11 +185,11 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
                  "ard_seed_p95": float(np.percentile(seed_scores, 95)),
                  "ard_of_median": med_series.get(s)}
         for name, pred in base.items():
-            entry[f"ard_{name}"] = score(pred, targets)[1].get(s)
+            entry[f"ard_{name}"] = score(pred, targets)[1].get(s, math.nan)  # NaN: too few rows to predict from
         series_rows.append(entry)
     series = pd.DataFrame(series_rows)
     baselines_overall = {name: score(pred, targets)[0] for name, pred in base.items()}
-    beats = {s["series"]: all(s["ard_seed_median"] < s[f"ard_{k}_loo"] for k in BASELINES) for s in series_rows}
+    beats = {s["series"]: _beats(s) for s in series_rows}
     other_keys = [k for k in others[0] if k != "checks"] if others else []
     checks_table = check_table(list(checks), np.array([o["checks"] for o in others])) if checks else None
     summary = {
@@ -193,15 +200,18 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
             "ard_overall": "mean of the series ARDs",
             "ard_seed_median": "ARD computed for each seed's run, then the median over seeds",
             "ard_of_median": "ARD of the per-row median over seeds",
-            "baselines": "flat / ramp / last on daily rates, leave-one-out (_loo) and in-sample (_insample)",
+            "baselines": "flat / ramp / last on daily rates, leave-one-out (_loo) and in-sample (_insample); "
+                         "a leave-one-out baseline needs at least two rows of a series (null where it has one)",
+            "beats_every_loo_baseline": "the model's ARD is below every leave-one-out baseline that can be "
+                                        "computed for the series; null when none can",
         },
         "overall": {"ard_seed_median": float(np.median(overall_seed)),
                     "ard_seed_p05": float(np.percentile(overall_seed, 5)),
                     "ard_seed_p95": float(np.percentile(overall_seed, 95)),
                     "ard_seed_max": float(overall_seed.max()),
                     "ard_per_seed": [round(float(x), 4) for x in overall_seed],
-                    "ard_of_median": med_overall,
-                    **{f"ard_{k}": v for k, v in baselines_overall.items()}},
+                    "ard_of_median": _clean(med_overall),
+                    **{f"ard_{k}": _clean(v) for k, v in baselines_overall.items()}},
         "beats_every_loo_baseline": beats,
         "series": [{k: (_clean(v) if isinstance(v, float) else v) for k, v in e.items()} for e in series_rows],
         "rows": json.loads(rows.to_json(orient="records")),
@@ -242,9 +252,17 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
     check_list = load_checks(checks) if checks else []
     check_against_scenario(check_list, scenario, str(checks) if checks else None)
     targets = build_targets(scenario, obs, obs_label)
+    if not any(t.scored for t in targets):
+        raise ScenarioError(f"none of the {len(targets)} observed rows lies wholly inside the run "
+                            f"({scenario.start} to {scenario.end}), so nothing can be scored.", file=obs_label,
+                            hint="give observed figures for periods inside the run, or change the run's dates.")
     seeds = spawn_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
     values, others = run_replicates(scenario, seeds, targets, workers, check_list)
     return make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list)
+
+
+def _num(x, width: int = 8) -> str:
+    return f"{'-':>{width}}" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:>{width}.3f}"
 
 
 def format_table(report: ValidationReport) -> str:
@@ -258,13 +276,15 @@ def format_table(report: ValidationReport) -> str:
         lines.append(f"{label:<34}{r.observed:>10,.0f}{r.sim_median:>12,.0f}{band:>18}{r.rel_error_median:>9.2f}{flag}")
     lines += ["", f"{'series ARD':<22}{'model':>8}{'flat':>8}{'ramp':>8}{'last':>8}   (baselines leave-one-out)"]
     for s in report.series.itertuples(index=False):
-        lines.append(f"{s.series:<22}{s.ard_seed_median:>8.3f}{s.ard_flat_loo:>8.3f}{s.ard_ramp_loo:>8.3f}"
-                     f"{s.ard_last_loo:>8.3f}")
+        lines.append(f"{s.series:<22}{_num(s.ard_seed_median)}{_num(s.ard_flat_loo)}{_num(s.ard_ramp_loo)}"
+                     f"{_num(s.ard_last_loo)}")
     o = report.summary["overall"]
-    lines.append(f"{'overall':<22}{o['ard_seed_median']:>8.3f}{o['ard_flat_loo']:>8.3f}{o['ard_ramp_loo']:>8.3f}"
-                 f"{o['ard_last_loo']:>8.3f}")
+    lines.append(f"{'overall':<22}{_num(o['ard_seed_median'])}{_num(o['ard_flat_loo'])}{_num(o['ard_ramp_loo'])}"
+                 f"{_num(o['ard_last_loo'])}")
+    if any(v is None for v in report.summary["beats_every_loo_baseline"].values()):
+        lines.append("('-': a leave-one-out baseline needs at least two rows of the series)")
     lines.append(f"(model = median over seeds of each seed's ARD; 5-95 % over seeds "
-                 f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; ARD of the median run {o['ard_of_median']:.3f})")
+                 f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; ARD of the median run {_num(o['ard_of_median'], 0)})")
     oth = report.summary["other_outcomes"]
     if oth:
         lines.append("")

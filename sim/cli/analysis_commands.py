@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sim.cli.run_commands import add_set_argument
+from sim.cli.run_commands import add_set_argument, seed_number
 from sim.errors import ScenarioError
 
 INTERRUPTED = "Interrupted; a calibration's finished work is not kept: run it again to start over."
 
 
 def _default_out(kind: str, scenario: str) -> Path:
-    return Path("outputs") / Path(scenario).stem / kind
+    from sim.files import output_folder
+
+    return output_folder(Path("outputs"), Path(scenario).stem, kind)
 
 
 def _check_seeds(n: int) -> None:
@@ -33,7 +35,7 @@ def add_validate_parser(subparsers):
     p = subparsers.add_parser("validate", help="score a scenario against observed official figures")
     p.add_argument("scenario", help="scenario YAML file (its 'observed:' names the data)")
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (default 20)")
-    p.add_argument("--root-seed", type=int, help="root of the SeedSequence (default: the scenario's seed)")
+    p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
     p.add_argument("--workers", type=int, help="local processes (default: min(4, CPUs))")
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
     p.add_argument("--checks", help="CSV of public figures for outcomes that are not fitted (default: "
@@ -71,7 +73,7 @@ def add_calibrate_parser(subparsers):
     p.add_argument("--params", required=True, help="YAML: parameters: {key.path: [low, high]} (+ options)")
     p.add_argument("--seeds", type=int,
                    help="seeds per evaluation, the same at every one (default: the file's options, else 3)")
-    p.add_argument("--root-seed", type=int, help="root of the SeedSequence (default: the scenario's seed)")
+    p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
     p.add_argument("--workers", type=int, help="local processes (default: min(4, CPUs))")
     p.add_argument("--maxiter", type=int, help="optimiser iterations (default from the params file, else 8)")
     p.add_argument("--popsize", type=int, help="differential evolution population factor (default 4)")

@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from sim.cli import analysis_commands, experiment_commands, run_commands, teaching_commands
-from sim.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CorridorError
+from sim.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CommandLineError, CorridorError
 from sim.files import write_error
 
 # name -> (module, what an interruption leaves behind)
@@ -34,9 +34,17 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors told as one paragraph (and exit code 2) through the one guard."""
+
+    def error(self, message: str):
+        """Raise the problem as a :class:`~sim.errors.CommandLineError` instead of printing usage and exiting."""
+        raise CommandLineError(f"{message}.", file=self.prog, hint=f"see `{self.prog} --help`.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(prog="corridor", description="Corridor: migration through Minsk to the EU.")
+    parser = _Parser(prog="corridor", description="Corridor: migration through Minsk to the EU.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, interrupted) in COMMANDS.items():
         p = getattr(module, f"add_{name}_parser")(sub)
@@ -46,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except CommandLineError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.exit_code
     try:
         return int(args.func(args) or 0)
     except CorridorError as exc:

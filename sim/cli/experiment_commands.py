@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.run_commands import add_set_argument
+from sim.cli.run_commands import add_set_argument, seed_number
 from sim.errors import EngineUnavailable, SweepFileError
 from sim.scenario.keypaths import override_pairs
 
@@ -62,7 +62,7 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
                                           "summaries, 5/25/50/75/95 % bands and fan charts (PL, LT, LV).")
     p.add_argument("scenario", help="scenario YAML")
     p.add_argument("--seeds", type=int, required=True, metavar="N", help="number of seeded runs")
-    p.add_argument("--root-seed", type=int, default=0, metavar="S", help="root of numpy SeedSequence (default 0)")
+    p.add_argument("--root-seed", type=seed_number, default=0, metavar="S", help="root of numpy SeedSequence (default 0)")
     add_set_argument(p)
     p.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
                    help="metric to draw as a fan chart (repeatable; default attempts, at_border, crossed, turned_back)")
@@ -105,7 +105,9 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _default_out(spec, suffix: str = "") -> Path:
-    return Path("outputs/sweeps") / f"{spec.name or spec.path.stem}{suffix}"
+    from sim.files import output_folder
+
+    return output_folder(Path("outputs/sweeps"), f"{spec.name or spec.path.stem}{suffix}")
 
 
 def _not_run(ex) -> str:
@@ -200,7 +202,7 @@ def add_compare_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+",
                    help="scenario YAML files, ensemble folders and/or `corridor run` folders (first = baseline)")
     p.add_argument("--seeds", type=int, default=20, metavar="N", help="seeds per scenario input (default 20)")
-    p.add_argument("--root-seed", type=int, default=0, metavar="S")
+    p.add_argument("--root-seed", type=seed_number, default=0, metavar="S")
     p.add_argument("--outcomes", metavar="FILE", help="YAML with an 'outcomes:' mapping (e.g. a sweep file)")
     add_set_argument(p)
     _engine_args(p)
@@ -213,7 +215,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     _check_engine(args)
     outcomes = load_outcomes(args.outcomes) if args.outcomes else None
-    out = Path(args.out) if args.out else Path("outputs/compare") / "_vs_".join(Path(x).stem for x in args.inputs)
+    from sim.files import output_folder
+
+    out = Path(args.out) if args.out else output_folder(Path("outputs/compare"),
+                                                          "_vs_".join(Path(x).stem for x in args.inputs)[:120])
     res = run_compare(args.inputs, out, seeds=args.seeds, root_seed=args.root_seed, outcomes=outcomes,
                       engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
                       progress=not args.no_progress, plots=not args.no_plots, overrides=_overrides(args.set),

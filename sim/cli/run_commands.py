@@ -9,6 +9,17 @@ from pathlib import Path
 from sim.errors import EXIT_BAD_INPUT, CorridorError
 
 
+def seed_number(text: str) -> int:
+    """An argparse type: a seed, a whole number of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number") from None
+    if value < 0 or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is not a seed (a whole number from 0 to 2**63 - 1)")
+    return value
+
+
 def add_set_argument(p: argparse.ArgumentParser) -> None:
     """``--set KEY.PATH=VALUE`` (repeatable), read by :func:`sim.scenario.keypaths.parse_set`."""
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
@@ -20,7 +31,7 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and write tables and plots")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--out", help="output folder (default outputs/<scenario>/<run-id>)")
-    p.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
+    p.add_argument("--seed", type=seed_number, help="random seed (default: the scenario's seed)")
     add_set_argument(p)
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -25,8 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
 from sim.errors import SweepFileError
-from sim.experiments.ensemble import FAN_METRICS, run_ensemble, run_outcomes
-from sim.experiments.store import RunStore
+from sim.experiments.ensemble import FAN_METRICS, read_ensemble, run_ensemble, run_outcomes
 from sim.experiments.sweep import QUANTILES, draw_safely
 from sim.experiments.sweep_checks import (
     OutcomeKeys,
@@ -155,10 +154,8 @@ def _input_keys(x: str, kind: str, overrides: dict | None) -> OutcomeKeys:
     if kind == "run":
         dates, keys, _ = totals_matrix(read_daily(p))
         return keys_from_totals(keys, dates, f"run folder {x}")
-    for _, arr in RunStore(p, write=False).records(arrays=True):
-        if "keys" in arr:
-            return keys_from_totals(arr["keys"], arr["dates"], f"ensemble folder {x}")
-    return OutcomeKeys(source=f"ensemble folder {x}")
+    _, first = read_ensemble(p)[0]
+    return keys_from_totals(first.keys(), first.dates, f"ensemble folder {x}")
 
 
 def _labels(inputs: list[str]) -> list[str]:
@@ -288,6 +285,8 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
     """
     if len(inputs) < 2:
         raise SweepFileError("compare needs at least two scenarios, ensemble folders or run folders.")
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise SweepFileError(f"--seeds must be a whole number of 1 or more (got {seeds!r}); intervals need 2 or more.")
     out = Path(out)
     kinds = [input_kind(x) for x in inputs]  # check every input before running anything
     if outcomes:

@@ -16,6 +16,7 @@ Number of samples (multiply by ``replicates`` for the number of runs):
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from sim.errors import SweepFileError
 from sim.experiments.sweep_checks import check_sobol_samples
-from sim.experiments.sweep_file import SweepSpec, base_values, cast_value
+from sim.experiments.sweep_file import MAX_RUNS, SweepSpec, base_values, cast_value
 
 
 @dataclass
@@ -80,6 +81,31 @@ def runs_needed(method: str, d: int, n: int, replicates: int = 1, second_order: 
     return per * replicates
 
 
+def planned_samples(spec: SweepSpec, method: str) -> int:
+    """Samples the design will hold, counted from the sweep file alone (nothing is allocated)."""
+    d = len(spec.parameters)
+    if method == "grid":
+        return math.prod(len(p.values) if p.values is not None else int(p.num or 1) for p in spec.parameters.values())
+    if method == "lhs":
+        return int(spec.design.samples or 0)
+    n = (spec.design.trajectories or 10) if method == "morris" else (spec.design.samples or 8)
+    return runs_needed(method, d, n, 1, spec.design.second_order)
+
+
+def check_size(spec: SweepSpec, method: str) -> int:
+    """Refuse a design of more than :data:`~sim.experiments.sweep_file.MAX_RUNS` runs before building it.
+
+    Returns:
+        The number of runs (samples × replicates).
+    """
+    runs = planned_samples(spec, method) * spec.replicates
+    if runs > MAX_RUNS:
+        raise SweepFileError(f"Sweep file {spec.path}: the {method} design plans {runs:,} runs "
+                             f"({planned_samples(spec, method):,} samples x {spec.replicates} replicates), more than "
+                             f"the {MAX_RUNS:,} a sweep may plan (docs/sweeps.md).")
+    return runs
+
+
 def build_design(spec: SweepSpec, method: str | None = None) -> Design:
     """Build the samples of a sweep.
 
@@ -96,6 +122,7 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
 
     """
     method = method or spec.design.method
+    check_size(spec, method)
     d = spec.design
     names = list(spec.parameters)
     seed = d.seed if d.seed is not None else spec.seed

@@ -30,7 +30,7 @@ from sim.errors import SweepFileError
 from sim.experiments.engines import RunTask, check_workers
 from sim.experiments.store import RunStore, scenario_fingerprint
 from sim.experiments.sweep import QUANTILES, Execution, draw_safely, execute_tasks
-from sim.files import atomic_write_frame, atomic_write_json
+from sim.files import atomic_write_frame, atomic_write_json, output_folder, read_text
 from sim.outcomes.sources import MatrixSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.tables import totals_matrix
@@ -113,7 +113,7 @@ def compute_bands(store: RunStore, n: int) -> pd.DataFrame:
         Long table date, metric, country, n, mean, q05, q25, q50, q75, q95.
 
     """
-    files = [(i, p) for i, p in store._files().items() if i < n and p.suffix == ".npz"]
+    files = [(i, p) for i, p in store.files().items() if i < n and p.suffix == ".npz"]
     dates: set[str] = set()
     keys: set[str] = set()
     for _, p in files:
@@ -166,26 +166,58 @@ def summary_table(store: RunStore, n: int) -> pd.DataFrame:
     return df[first + [c for c in df.columns if c not in first]]
 
 
-def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
-    """Outcomes of every ok run stored in an ensemble folder.
+ENSEMBLE_HINT = "run `corridor ensemble` into that folder again to complete it, or give the scenario file instead."
 
-    Args:
-        folder: Ensemble output folder.
-        outcomes: Outcome specs (country totals only; place must be '').
+
+def read_ensemble(folder: str | Path) -> list[tuple[dict, MatrixSeries]]:
+    """Every run of an ensemble folder, checked whole: each seed its manifest lists, readable and ok.
 
     Returns:
-        One row per run: run, seed, then one column per outcome.
+        ``(record, series)`` per run, in seed order.
 
+    Raises:
+        SweepFileError: A run is missing, unreadable, failed or does not match the manifest (a comparison
+            must use every seed it was given, or none).
     """
+    folder = Path(folder)
+    where = f"ensemble folder {folder}"
+    try:
+        manifest = json.loads(read_text(folder / "manifest.json", what="ensemble manifest", error=SweepFileError))
+    except ValueError:
+        raise SweepFileError(f"{where}: manifest.json is not valid JSON.", hint=ENSEMBLE_HINT) from None
+    seeds = manifest.get("seeds") if isinstance(manifest, dict) else None
+    seed_list = manifest.get("seed_list") if isinstance(manifest, dict) else None
+    if (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1 or not isinstance(seed_list, list)
+            or len(seed_list) != seeds):
+        raise SweepFileError(f"{where}: manifest.json does not list the ensemble's seeds.", hint=ENSEMBLE_HINT)
     store = RunStore(folder, write=False)
-    n = json.loads((Path(folder) / "manifest.json").read_text()).get("seeds", 10**9) \
-        if (Path(folder) / "manifest.json").exists() else 10**9
-    rows = []
-    for rec, arr in store.records(arrays=True):
-        if rec["status"] != "ok" or rec["index"] >= n:
-            continue
-        source = MatrixSeries(arr["dates"], arr["keys"], arr["values"])
-        rows.append({"run": rec["index"], "seed": rec["seed"], **outcome_values(source, outcomes)})
+    files = store.files()
+    out = []
+    for i, seed in enumerate(seed_list):
+        path = files.get(i)
+        if path is None or path.suffix != ".npz":
+            raise SweepFileError(f"{where}: run {i} (seed {seed}) is missing from runs/.", hint=ENSEMBLE_HINT)
+        try:
+            rec, arr = store.read(path, arrays=True)
+            series = MatrixSeries(arr["dates"], arr["keys"], arr["values"])
+            if series.values.shape != (len(arr["dates"]), len(arr["keys"])) or \
+                    not np.issubdtype(series.values.dtype, np.number):
+                raise ValueError("shape")
+        except Exception as exc:  # noqa: BLE001 - a corrupt file fails in many ways (zip, JSON, keys, shapes)
+            raise SweepFileError(f"{where}: {path.name} cannot be read ({type(exc).__name__}).",
+                                 hint=ENSEMBLE_HINT) from None
+        if rec.get("status") != "ok" or rec.get("seed") != seed or rec.get("index") != i:
+            why = f"failed ({str(rec.get('error', ''))[:80]})" if rec.get("status") != "ok" else "is not the run the " \
+                "manifest lists"
+            raise SweepFileError(f"{where}: run {i} (seed {seed}) {why}.", hint=ENSEMBLE_HINT)
+        out.append((rec, series))
+    return out
+
+
+def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
+    """Outcomes of every run of an ensemble folder (:func:`read_ensemble`): one row per run."""
+    rows = [{"run": rec["index"], "seed": rec["seed"], **outcome_values(series, outcomes)}
+            for rec, series in read_ensemble(folder)]
     return pd.DataFrame(rows, columns=["run", "seed", *outcomes])
 
 
@@ -222,7 +254,7 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
     check_workers(workers)
     scenario = Path(scenario).resolve()
     label = label or scenario.stem
-    out = Path(out) if out else Path("outputs/ensembles") / f"{scenario.stem}_{seeds}seeds"
+    out = Path(out) if out else output_folder(Path("outputs/ensembles"), f"{scenario.stem}_{seeds}seeds")
     overrides = dict(overrides or {})
     seed_list = spawn_seeds(root_seed, seeds)
     scen_hash = scenario_fingerprint(scenario, overrides)

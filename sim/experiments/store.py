@@ -112,7 +112,8 @@ class RunStore:
             atomic_write_json(self.runs / f"{name}.json", record)
             (self.runs / f"{name}.npz").unlink(missing_ok=True)
 
-    def _files(self) -> dict[int, Path]:
+    def files(self) -> dict[int, Path]:
+        """Run index -> its record file (JSON, or NPZ when it carries arrays), sorted by index."""
         files: dict[int, Path] = {}
         if not self.runs.is_dir():
             return files
@@ -136,7 +137,7 @@ class RunStore:
     def status(self) -> dict[int, str]:
         """Run index -> 'ok' / 'failed' for every readable record."""
         out = {}
-        for i, p in self._files().items():
+        for i, p in self.files().items():
             try:
                 out[i] = self.read(p)[0].get("status", "failed")
             except (OSError, ValueError, KeyError):
@@ -145,7 +146,7 @@ class RunStore:
 
     def records(self, arrays: bool = False) -> Iterator[tuple[dict, dict[str, np.ndarray]]]:
         """Yield (record, arrays) for every stored run, sorted by run index."""
-        for _, p in self._files().items():
+        for _, p in self.files().items():
             try:
                 yield self.read(p, arrays=arrays)
             except (OSError, ValueError, KeyError):

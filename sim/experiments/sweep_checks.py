@@ -48,6 +48,19 @@ def check_sobol_samples(path: Path, n: int | None) -> None:
                              f"(got {n}), or its indices lose their convergence properties; use {low} or {high}.")
 
 
+MAX_PROBES = 64  # values of one parameter applied to the base scenario while checking a sweep file
+
+
+def _representatives(values: list) -> list:
+    """The values to try: all of them when few; else the smallest and largest numbers and the first others."""
+    if len(values) <= MAX_PROBES:
+        return list(values)
+    numbers = [v for v in values if _is_number(v)]
+    others = [v for v in values if not _is_number(v)]
+    ends = [min(numbers), max(numbers)] if numbers else []
+    return (ends + others)[:MAX_PROBES] if others else ends
+
+
 def check_key_paths(spec: SweepSpec) -> None:
     """Apply each parameter (at each of its values, or both ends of its range) to the base scenario.
 
@@ -75,7 +88,8 @@ def check_key_paths(spec: SweepSpec) -> None:
                 attempt(f"parameters.{name}.keys", {**spec.overrides, key: 1})
             if not _is_number(bases.get(key)):
                 raise SweepFileError(not_a_number(spec, name, key, bases.get(key)))
-    probes = {k: (p.values if p.values is not None else [p.range[0], p.range[1]]) for k, p in spec.parameters.items()}
+    probes = {k: (_representatives(p.values) if p.values is not None else [p.range[0], p.range[1]])
+              for k, p in spec.parameters.items()}
     depth = max(len(v) for v in probes.values())
     for i in range(depth):  # all parameters at once (fast); one at a time only to name a culprit
         row = {k: _cast(v[min(i, len(v) - 1)], spec.parameters[k], bases.get(k)) for k, v in probes.items()}

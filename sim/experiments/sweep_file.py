@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,12 +40,13 @@ from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-
-
+MAX_RUNS = 1_000_000  # runs (samples x replicates) a sweep may plan: about a week on 2 cores at 0.5 s a run
+MAX_VALUES = 10_000  # listed values of one parameter
+NAME = r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}"  # a sweep's name names its output folder: no path separators
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ParameterSpec(_Strict):
@@ -60,9 +62,9 @@ class ParameterSpec(_Strict):
     so a set of keys (e.g. the guards of every segment) moves together.
     """
 
-    values: list[Any] | None = None
-    range: tuple[float, float] | None = None
-    num: int | None = Field(default=None, ge=1)
+    values: list[Any] | None = Field(default=None, max_length=MAX_VALUES)
+    range: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    num: int | None = Field(default=None, ge=1, le=MAX_RUNS)
     type: Literal["auto", "int", "float"] = "auto"
     keys: list[str] | None = None
 
@@ -72,6 +74,8 @@ class ParameterSpec(_Strict):
             raise ValueError("give exactly one of 'values' (a list) or 'range' ([low, high])")
         if self.values is not None and len(self.values) == 0:
             raise ValueError("'values' is empty")
+        if self.range is not None and not math.isfinite(self.range[0] + self.range[1]):
+            raise ValueError("a range's ends must be finite numbers")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"empty range {list(self.range)}: low must be smaller than high")
         if self.keys is not None:
@@ -101,11 +105,11 @@ class DesignSpec(_Strict):
     """
 
     method: str = "grid"
-    samples: int | None = Field(default=None, ge=1)
-    trajectories: int | None = Field(default=None, ge=2)
-    levels: int = Field(default=4, ge=2)
+    samples: int | None = Field(default=None, ge=1, le=MAX_RUNS)
+    trajectories: int | None = Field(default=None, ge=2, le=MAX_RUNS)
+    levels: int = Field(default=4, ge=2, le=1000)
     second_order: bool = False
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0)
 
     @field_validator("method")
     @classmethod
@@ -119,20 +123,21 @@ class EngineSpec(_Strict):
     """Where runs execute: local process pool or Dask."""
 
     kind: Literal["local", "dask"] = "local"
-    workers: int = Field(default=1, ge=1)
+    workers: int = Field(default=1, ge=1, le=4096)
     scheduler: str | None = None
 
 
 class SweepSpec(_Strict):
     """A whole sweep file."""
 
-    name: str | None = None
+    name: str | None = Field(default=None, pattern=f"^{NAME}$",
+                             description="letters, digits, spaces, _ - and .: it names the output folder")
     description: str | None = None
-    base: str
+    base: str = Field(min_length=1, max_length=1024)
     parameters: dict[str, ParameterSpec]
     design: DesignSpec = DesignSpec()
-    replicates: int = Field(default=1, ge=1)
-    seed: int = 0
+    replicates: int = Field(default=1, ge=1, le=MAX_RUNS)
+    seed: int = Field(default=0, ge=0)
     outcomes: dict[str, OutcomeSpec]
     overrides: dict[str, Any] = {}
     engine: EngineSpec = EngineSpec()
@@ -205,6 +210,9 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (not allowed in a sweep file)"
+        elif err["type"] == "string_pattern_mismatch" and tuple(err["loc"]) == ("name",):
+            msg = ("a sweep's name starts with a letter or digit and holds only letters, digits, spaces, '_', '-' "
+                   "and '.', at most 80 (it names the output folder under outputs/sweeps/)")
         parts.append(f"'{_loc(err)}': {msg}")
     return f"Sweep file {path}: " + "; ".join(parts) + "."
 

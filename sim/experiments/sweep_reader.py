@@ -7,10 +7,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.errors import SweepFileError
+from sim.experiments.design import check_size
 from sim.experiments.sweep_checks import check_key_paths, check_sweep_outcomes
 from sim.experiments.sweep_file import SweepSpec, _format_validation, resolve_base
 from sim.outcomes.spec import check_metric_names
-from sim.scenario.yaml_reader import read_yaml
+from sim.scenario.yaml_reader import YAML_SUFFIXES, read_yaml
 
 
 def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = None) -> SweepSpec:
@@ -41,6 +42,8 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
     except ValidationError as exc:
         raise SweepFileError(_format_validation(path, exc)) from None
     spec._path = path
+    if "\0" in spec.base or not spec.base.lower().endswith(YAML_SUFFIXES):
+        raise SweepFileError(f"Sweep file {path}: 'base' must name a scenario file ending in .yaml or .yml.")
     spec._base_path = resolve_base(path, spec.base)
     if not spec.base_path.exists():
         raise SweepFileError(f"Sweep file {path}: 'base': scenario file {spec.base} not found "
@@ -56,6 +59,7 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
             if p.range is not None and p.num is None:
                 raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': a range in a grid design needs "
                                      "'num' (number of grid points).")
+    check_size(spec, method)
     check_metric_names(spec.outcomes, f"Sweep file {path}")
     spec.base_scenario()  # the one load of the base scenario, reused by every check below and by run_sweep
     if check_keys:

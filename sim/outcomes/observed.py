@@ -1,8 +1,7 @@
 """Observed official figures, and the simulated value of each counted the way its country counts it.
 
-The observed CSV has one row per official figure: ``country, metric, period_start, period_end,
-value, aggregation`` (``period_total`` or ``cumulative``), plus free columns (quality, definition,
-source). :func:`build_targets` turns each row into a :class:`Target`: which raw simulated metrics
+The observed CSV (read by :func:`sim.scenario.observed_file.load_observed`) has one row per official
+figure. :func:`build_targets` turns each row into a :class:`Target`: which raw simulated metrics
 make up that figure (from the country's counting rules in the scenario, see :func:`components`)
 and which days of a run to sum; :func:`sim.outcomes.values.target_values` sums them.
 """
@@ -19,51 +18,6 @@ from sim.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 COUNTABLE = ("attempts", "detained", "turned_back", "prevented", "apprehended")
-REQUIRED_COLUMNS = ("country", "metric", "period_start", "period_end", "value", "aggregation")
-AGGREGATIONS = ("period_total", "cumulative")
-
-
-# --------------------------------------------------------------------------- observed data
-def load_observed(path) -> pd.DataFrame:
-    """Read and check an observed CSV; every problem is a :class:`ScenarioError`."""
-    if isinstance(path, pd.DataFrame):
-        obs, label = path.copy(), "observed data"
-    else:
-        path = Path(path)
-        label = str(path)
-        if not path.exists():
-            raise ScenarioError("the observed data file does not exist.", file=label,
-                                hint="give --observed FILE or set 'observed:' in the scenario.")
-        try:
-            obs = pd.read_csv(path)
-        except (OSError, ValueError) as exc:
-            raise ScenarioError(f"the observed data file cannot be read as CSV ({exc}).", file=label) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in obs.columns]
-    if missing:
-        raise ScenarioError(f"the observed data lacks the column(s) {', '.join(missing)}.", file=label,
-                            hint=f"columns needed: {', '.join(REQUIRED_COLUMNS)}.")
-    if obs.empty:
-        raise ScenarioError("the observed data file has no rows.", file=label)
-    for i, row in obs.iterrows():
-        where = f"row {i + 2}"
-        if row["aggregation"] not in AGGREGATIONS:
-            raise ScenarioError(f"{where}: unknown aggregation '{row['aggregation']}'.", file=label,
-                                hint=f"use one of {', '.join(AGGREGATIONS)}.")
-        try:
-            start = dt.date.fromisoformat(str(row["period_start"]))
-            end = dt.date.fromisoformat(str(row["period_end"]))
-        except ValueError:
-            raise ScenarioError(f"{where}: dates must be YYYY-MM-DD.", file=label) from None
-        if end < start:
-            raise ScenarioError(f"{where}: period_end is before period_start.", file=label)
-        try:
-            value = float(row["value"])
-        except (TypeError, ValueError):
-            raise ScenarioError(f"{where}: value '{row['value']}' is not a number.", file=label) from None
-        if not value > 0:
-            raise ScenarioError(f"{where}: value must be positive (relative errors divide by it).", file=label)
-    obs["value"] = obs["value"].astype(float)
-    return obs.reset_index(drop=True)
 
 
 def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:

@@ -135,6 +135,10 @@ class MatrixSeries(Series):
             self._cols.setdefault(metric, []).append((country, j))
         self.values = np.asarray(values)
 
+    def keys(self) -> list[str]:
+        """Every ``metric|country`` key held."""
+        return [f"{metric}|{country}" for metric, cols in self._cols.items() for country, _ in cols]
+
     def series(self, metric: str, country: str | None = None, place: str = "") -> np.ndarray | None:
         """See :meth:`Series.series` (country totals only: a ``place`` finds nothing)."""
         if place:

@@ -18,6 +18,7 @@ from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import schema
 from sim.scenario.keypaths import override_pairs, set_path, within
 from sim.scenario.messages import raise_validation
+from sim.scenario.observed_file import load_observed
 from sim.scenario.references import check_references
 from sim.scenario.yaml_reader import load_raw, read_yaml
 
@@ -149,6 +150,11 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
             raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
         raise
     scenario._base_dir = base_dir
+    if scenario.observed:  # the file the plots and validation compare with must be readable now, not later
+        try:
+            load_observed(scenario.observed_file)
+        except ScenarioError as exc:
+            raise exc.located(hint=f"{exc.hint + ' ' if exc.hint else ''}(named by 'observed' in {file})") from None
     return scenario
 
 

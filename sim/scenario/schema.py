@@ -11,20 +11,43 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Probability = float
+
+
+def _iso_date(value):
+    """A date, or text written as YYYY-MM-DD: the one conversion the schema allows (see docs/model.md)."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("write a date without a time of day (YYYY-MM-DD)")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"'{value.strip()}' is not a calendar date") from None
+    raise ValueError("write a date as YYYY-MM-DD")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 PLACE_KINDS = ("origin", "air_hub", "minsk", "staging", "border_segment", "eu_transit", "destination")
 LINK_MODES = ("flight", "road", "forest", "onward")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class Strict(BaseModel):
-    """Base for every schema block: unknown keys are errors, assignments are validated."""
+    """Base for every schema block: unknown keys are errors, types are strict, assignments are validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, allow_inf_nan=False)
+    Strict: a number must be written as a number and a switch as true/false (``"12"`` and ``true``
+    are not numbers); a whole number is accepted where a number with decimals is asked. The one
+    conversion allowed is a date written as text YYYY-MM-DD (:data:`Date`).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, allow_inf_nan=False,
+                              strict=True)
 
 
 class PlaceSpec(Strict):
@@ -169,8 +192,8 @@ class CountingRuleSpec(Strict):
     """Which metrics a country's official figure is made of, over which dates."""
 
     metrics: list[Literal["attempts", "detained", "turned_back", "prevented", "apprehended"]] = Field(min_length=1)
-    from_: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
+    from_: Date | None = Field(default=None, alias="from")
+    until: Date | None = None
 
     @model_validator(mode="after")
     def _from_before_until(self):
@@ -265,7 +288,7 @@ class MigrantRulesSpec(Strict):
 class EventSpec(Strict):
     """A dated change of any scenario value."""
 
-    date: dt.date
+    date: Date
     set: dict[str, object] = Field(min_length=1)
     note: str = ""
     actor: str | None = None
@@ -276,8 +299,8 @@ class Scenario(Strict):
 
     name: str = Field(description="letters, digits, spaces, _ - and .: it names the output folder")
     description: str = ""
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     seed: int = Field(default=1, ge=0)
     scale: float = Field(default=1.0, gt=0, le=1000, description="multiplies demand and every capacity")
     observed: str | None = Field(default=None, description="observed data CSV, relative to the scenario file")

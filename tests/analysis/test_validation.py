@@ -13,10 +13,11 @@ from sim.analysis.seeds import spawn_seeds
 from sim.analysis.validation import run_values, validate
 from sim.cli.commands import main as cli
 from sim.errors import ScenarioError
-from sim.outcomes.observed import build_targets, components, load_observed
+from sim.outcomes.observed import build_targets, components
 from sim.outcomes.sources import TableSeries
 from sim.outcomes.values import target_values
 from sim.scenario.loader import load_scenario
+from sim.scenario.observed_file import load_observed
 
 OBSERVED = ROOT / "tests" / "data" / "classroom_observed.csv"
 BELARUS = ROOT / "scenarios" / "belarus_2021.yaml"

@@ -87,6 +87,8 @@ def test_scenario_fingerprint_ignores_what_no_run_uses(tmp_path):
     from sim.experiments.store import scenario_fingerprint
 
     a = short_scenario(tmp_path, "a")
+    (tmp_path / "elsewhere.csv").write_text("country,metric,period_start,period_end,value,aggregation\n"
+                                            "PL,attempts,2021-08-01,2021-08-31,10,period_total\n")
     b = short_scenario(tmp_path, "b", description="other words", observed="elsewhere.csv", seed=99)
     b.write_text(b.read_text().replace("name: b", "name: a"))
     assert scenario_fingerprint(a) == scenario_fingerprint(b)

@@ -8,11 +8,12 @@ from observed_helpers import by_hand, write_observed
 
 import sim
 from sim.model.model import CorridorModel
-from sim.outcomes.observed import build_targets, load_observed
+from sim.outcomes.observed import build_targets
 from sim.outcomes.sources import MatrixSeries, RecorderSeries, TableSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.tables import summary_table, totals_matrix
 from sim.outcomes.values import observed_comparison, outcome_values, target_values
+from sim.scenario.observed_file import load_observed
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"

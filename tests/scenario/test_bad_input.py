@@ -226,7 +226,7 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path, capsys):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     path = _write(tmp_path, "\n".join(lines) + "\n", extends=False)
-    _check_fails(capsys, ["check", path], "expand this file to more than")
+    _check_fails(capsys, ["check", path], "holds more than 200,000 values")
 
 
 def test_misspelt_required_key_gets_did_you_mean(tmp_path, capsys):
@@ -282,7 +282,7 @@ SET_CASES = [
     ("events.7.date=2021-09-01", ["events.7"]),
     ("state_actors.belarus.steer={PL: 1, XX: 1}", ["state_actors.belarus.steer.XX"]),
     ("end=2021-07-01", ["end", "before start"]),
-    ("end=2021-02-30", ["--set", "end", "valid date"]),
+    ("end=2021-02-30", ["--set", "end", "not a calendar date"]),
 ]
 
 
@@ -365,11 +365,7 @@ def test_negative_seed_in_the_api():
 
 
 def test_non_integer_seed_is_a_usage_error(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["run", str(CLASSROOM), "--seed", "abc"])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    assert "--seed" in err and "Traceback" not in err
+    _check_fails(capsys, ["run", str(CLASSROOM), "--seed", "abc"], "--seed", "not a whole number", "--help")
 
 
 def test_out_is_an_existing_file(tmp_path, capsys):

@@ -187,8 +187,14 @@ def test_scenario_hash_does_not_depend_on_the_checkout_folder(tmp_path):
 
 def test_observed_given_with_set_is_read_from_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.csv").write_text("country,metric,period_start,period_end,value,aggregation\n"
+                                       "PL,attempts,2021-08-01,2021-08-31,3500,period_total\n")
     sc = sim.load_scenario(BELARUS, ["observed=mine.csv"])
     assert sc.observed_file == tmp_path / "mine.csv"
+    with pytest.raises(ScenarioError, match="observed data file does not exist"):
+        sim.load_scenario(BELARUS, ["observed=missing.csv"])
+    with pytest.raises(ScenarioError, match="lacks the column"):
+        sim.load_scenario(BELARUS, ["observed=/etc/passwd"])
 
 
 def test_parse_set():
