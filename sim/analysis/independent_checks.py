@@ -70,7 +70,7 @@ def default_checks_path(observed: Path) -> Path:
 
 
 def load_checks(path) -> list[Check]:
-    """Read a checks file strictly (:func:`sim.files.read_csv_rows`); every problem is a ScenarioError naming the row."""
+    """Read a checks file strictly (:func:`sim.files.read_csv_rows`); every problem is a ScenarioError with the row."""
     path = Path(path)
     rows = read_csv_rows(path, COLUMNS, what="checks file")
     out = []

@@ -284,7 +284,8 @@ def format_table(report: ValidationReport) -> str:
     if any(v is None for v in report.summary["beats_every_loo_baseline"].values()):
         lines.append("('-': a leave-one-out baseline needs at least two rows of the series)")
     lines.append(f"(model = median over seeds of each seed's ARD; 5-95 % over seeds "
-                 f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; ARD of the median run {_num(o['ard_of_median'], 0)})")
+                 f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; "
+                 f"ARD of the median run {_num(o['ard_of_median'], 0)})")
     oth = report.summary["other_outcomes"]
     if oth:
         lines.append("")

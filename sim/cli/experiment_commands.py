@@ -62,7 +62,8 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
                                           "summaries, 5/25/50/75/95 % bands and fan charts (PL, LT, LV).")
     p.add_argument("scenario", help="scenario YAML")
     p.add_argument("--seeds", type=int, required=True, metavar="N", help="number of seeded runs")
-    p.add_argument("--root-seed", type=seed_number, default=0, metavar="S", help="root of numpy SeedSequence (default 0)")
+    p.add_argument("--root-seed", type=seed_number, default=0, metavar="S",
+                   help="root of numpy SeedSequence (default 0)")
     add_set_argument(p)
     p.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
                    help="metric to draw as a fan chart (repeatable; default attempts, at_border, crossed, turned_back)")
