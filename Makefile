@@ -7,7 +7,7 @@ EXTRAS ?= dev
 TEST_EXTRAS ?= dev,dask,demo
 STAMP  := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Corridor needs Python >= 3.12 (found " + sys.version.split()[0] + "); install it, e.g. pyenv install 3.12, or run make PYTHON=python3.12")'
@@ -27,6 +27,12 @@ test:
 	$(BIN)/ruff check sim tests benchmarks run.py
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# the property-based tests of every input, long: 10,000 examples per input type (a few hours on 2 cores);
+# docs/reliability.md records the last long run
+fuzz:
+	$(MAKE) setup EXTRAS=$(TEST_EXTRAS)
+	CORRIDOR_FUZZ_EXAMPLES=$${CORRIDOR_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py

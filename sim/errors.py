@@ -49,16 +49,16 @@ class CorridorError(Exception):
         """The one-paragraph message shown to the user."""
         where = []
         if self.file:
-            where.append(f"{self.file}" + (f", line {self.line}" if self.line else ""))
+            where.append(quoted(self.file, 300) + (f", line {self.line}" if self.line else ""))
         if self.key_path:
-            where.append(f"key '{self.key_path}'")
+            where.append(f"key '{quoted(self.key_path, 160)}'")
         text = "Error"
         if where:
             text += " in " + ", ".join(where)
         text += f": {self.reason}"
         if self.hint:
             text += f" Hint: {self.hint}"
-        return text
+        return quoted(text, 100_000)  # one paragraph, whatever the input held (no control characters)
 
     def __str__(self) -> str:
         return self.message

@@ -59,14 +59,37 @@ def cmd_run(args) -> int:
 
 def add_check_parser(sub) -> argparse.ArgumentParser:
     """``check FILE [FILE ...] [--set k=v]``."""
-    p = sub.add_parser("check", help="validate scenario files without running")
-    p.add_argument("files", nargs="+", help="scenario YAML files")
+    p = sub.add_parser("check", help="validate scenario, network, sweep or calibration parameters files")
+    p.add_argument("files", nargs="+", help="YAML files (scenarios, network files, sweep files, parameters files)")
     add_set_argument(p)
     return p
 
 
+def _check_other(path) -> str | None:
+    """Check a sweep or calibration parameters file (told apart by their keys); None for a scenario."""
+    from sim.scenario.yaml_reader import read_yaml
+
+    try:
+        data, _ = read_yaml(path)
+    except CorridorError:
+        return None  # the scenario loader reports it
+    if "base" in data and "parameters" in data:
+        from sim.experiments.sweep_reader import load_sweep
+
+        spec = load_sweep(path)
+        return (f"sweep file: {len(spec.parameters)} parameters, {len(spec.outcomes)} outcomes, "
+                f"design {spec.design.method}.")
+    if "parameters" in data and not {"places", "demand", "border_services"} & set(data):
+        from sim.analysis.params_file import read_params_file
+
+        params = read_params_file(path)
+        return (f"calibration parameters file: {len(params.parameters)} parameters (their key paths are checked "
+                "against the scenario by `corridor calibrate`).")
+    return None
+
+
 def cmd_check(args) -> int:
-    """Validate scenario files without running them; report every file, then fail if any was bad."""
+    """Validate scenario, network, sweep and parameters files without running; report every file."""
     from sim.scenario.loader import check_network_fragment, is_network_fragment, load_scenario, overridden_by_events
 
     bad = 0
@@ -74,6 +97,10 @@ def cmd_check(args) -> int:
         try:
             if is_network_fragment(path):
                 print(f"OK {path}: {check_network_fragment(path)}")
+                continue
+            other = _check_other(path)
+            if other is not None:
+                print(f"OK {path}: {other}")
                 continue
             scenario = load_scenario(path, overrides=args.set)
             for note in overridden_by_events(scenario, args.set):

@@ -29,8 +29,7 @@ from sim.experiments.sweep_file import (
     expand,
     not_a_number,
 )
-from sim.model.population import STATE_NAMES
-from sim.model.recorder import METRICS, key_spaces
+from sim.model.recorder import METRICS, key_spaces, recorded_states
 from sim.outcomes.spec import OutcomeSpec, similar_hint
 from sim.scenario.loader import load_scenario
 
@@ -151,7 +150,7 @@ def keys_from_scenario(scenario, source: str) -> OutcomeKeys:
             if m.per_place:
                 by_country[country].add(label)
     rows["reported"] = {c: set() for c in scenario.border_services}  # one counting rule set per service
-    for s in STATE_NAMES:
+    for s in recorded_states(scenario):
         rows[f"state_{s}"] = {"": set()}
     return OutcomeKeys(rows, scenario.start, scenario.end, source)
 

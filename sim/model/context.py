@@ -16,6 +16,8 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.scenario.schema import VISA_TYPES
+
 NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
@@ -90,11 +92,56 @@ class ScenarioArrays:
         weights = np.array([dests[d] for d in self.model.destination_ids], dtype=float)
         return weights / weights.sum()
 
+    @cached_property
+    def month(self) -> np.ndarray:
+        """Month index (0 = January) of every day of the run."""
+        m, sc = self.model, self.config
+        return np.array([(sc.start + dt.timedelta(days=d)).month - 1 for d in range(m.n_days)])
+
+    @cached_property
+    def departures_seasonality(self) -> np.ndarray:
+        """Multiplier of new travellers on every day of the run (``demand.seasonality``)."""
+        return np.asarray(self.config.demand.seasonality, dtype=float)[self.month]
+
+    @cached_property
+    def crossing_seasonality(self) -> np.ndarray:
+        """Multiplier of how often people set off to cross, every day of the run (``migrants.crossing_seasonality``)."""
+        return np.asarray(self.config.migrants.crossing_seasonality, dtype=float)[self.month]
+
+    @cached_property
+    def visa_shares(self) -> np.ndarray:
+        """Per origin: cumulative shares of the visa types applied for (VISA_TYPES order)."""
+        rows = []
+        for o in self.model.origin_ids:
+            shares = self.config.demand.origins[o].visa_types
+            row = np.array([shares.get(t, 0.0) for t in VISA_TYPES], dtype=float)
+            rows.append(np.cumsum(row / row.sum()))
+        return np.array(rows).reshape(len(self.model.origin_ids), len(VISA_TYPES))
+
     # ------------------------------------------------------------------ actors
     @cached_property
     def transit_state(self):
         """The state actor that moves people to the borders (Belarus), if any."""
         return next((a for a in self.model.state_actors.values() if a.role == "transit"), None)
+
+    @cached_property
+    def gateway_states(self) -> list:
+        """Per route: the gateway state actor whose visas its travellers need (None for a route into Minsk)."""
+        m = self.model
+        by_place = {a.spec.gateway: a for a in m.state_actors.values() if a.role == "gateway"}
+        return [by_place.get(m.place_ids[g]) if g >= 0 else None for g in m.route_gateway]
+
+    @cached_property
+    def gateway_steer(self) -> np.ndarray | None:
+        """Per segment: the factor a gateway state's steering puts on Belarus's, for travellers it let through."""
+        m = self.model
+        steers = [a.spec.steer for a in m.state_actors.values() if a.role == "gateway" and a.spec.steer]
+        if not steers:
+            return None
+        factor = np.ones(len(m.countries))
+        for steer in steers:
+            factor *= np.array([steer.get(c, 0.0) for c in m.countries])
+        return factor[m.segment_country]
 
     @cached_property
     def home_flight_nationalities(self) -> np.ndarray:

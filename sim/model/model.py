@@ -15,8 +15,8 @@ from sim.model.agents.carrier import Carrier, SeatPool, can_pay_a_package
 from sim.model.agents.state_actor import StateActor
 from sim.model.context import ScenarioArrays, Today
 from sim.model.network import build_network, journey, minsk_id
-from sim.model.population import STATE_NAMES, JourneyState, Population
-from sim.model.recorder import Recorder, key_spaces
+from sim.model.population import IS_FINAL, STATE_NAMES, JourneyState, Population
+from sim.model.recorder import Recorder, key_spaces, recorded_states
 from sim.scenario import schema
 from sim.scenario.keypaths import set_path, within
 
@@ -52,11 +52,14 @@ class CorridorModel(mesa.Model):
         self.population = Population(capacity=self._expected_rows(scenario))
         self.barrier_built = np.zeros(len(self.segment_ids))  # km built at the daily rate since set by the scenario
         self.today = Today(day=-1)
-        self.recorder = Recorder(self.n_days, key_spaces(scenario), self._counting_rules(scenario), self.edges)
+        self.recorder = Recorder(self.n_days, key_spaces(scenario), self._counting_rules(scenario), self.edges,
+                                 recorded_states(scenario))
         self.carriers = {cid: Carrier(self, cid) for cid in scenario.carriers}
         self.border_services = {c: BorderService(self, c) for c in scenario.border_services}
         self.state_actors = {aid: StateActor(self, aid) for aid in scenario.state_actors}
         self.arrays = ScenarioArrays(self)
+        for group in scenario.initial_population:
+            rules.start_with(self, group)
         self.events_applied: list[tuple[str, str]] = []
         # Mesa's event list runs each dated change before that day's step; it holds weak
         # references, so the callbacks are kept alive here.
@@ -129,6 +132,13 @@ class CorridorModel(mesa.Model):
         self.route_labels = [rid for _, rid in self.route_refs]
         self.route_path = [self.path_edges(sc.carriers[c].routes[r].from_, sc.carriers[c].routes[r].to)[0]
                            for c, r in self.route_refs]
+        # a route into a gateway (Moscow) lands there; its travellers go on to Minsk overland
+        self.route_gateway = np.array([self.place_index[sc.carriers[c].routes[r].to]
+                                       if sc.places[sc.carriers[c].routes[r].to].kind == "gateway" else -1
+                                       for c, r in self.route_refs], dtype=np.int16)
+        gateways = sorted({int(g) for g in self.route_gateway if g >= 0})
+        minsk = self.place_ids[self.minsk]
+        self.overland_path = {g: self.path_edges(self.place_ids[g], minsk)[0] for g in gateways}
         self.repat_refs = [(cid, rid) for cid, car in sc.carriers.items() for rid in car.repatriation]
         self.repat_labels = [rid for _, rid in self.repat_refs]
 
@@ -263,7 +273,7 @@ class CorridorModel(mesa.Model):
         """People at each place now (terminal states excluded, except destinations)."""
         pop = self.population
         state, place, size = pop.view("state"), pop.view("place"), pop.view("size")
-        live = (place >= 0) & ((state < S.AT_DESTINATION) | (state == S.AT_DESTINATION))
+        live = (place >= 0) & (~IS_FINAL[state] | (state == S.AT_DESTINATION))
         counts = np.bincount(place[live], weights=size[live], minlength=len(self.place_ids))
         return {p: int(c) for p, c in zip(self.place_ids, counts)}
 

@@ -32,12 +32,12 @@ class JourneyState(IntEnum):
     REPATRIATED = 14  # flown home on a repatriation flight
     RETURNED_HOME = 15  # flew home on a commercial flight
     DEAD = 16  # died on the way
-    STAYED_HOME = 17  # gave up waiting for a seat at the origin
+    STAYED_HOME = 17  # gave up waiting for a seat at the origin, or was refused a visa
+    IN_TRANSIT = 18  # landed in a gateway country (Russia) on its visa, travelling overland to Minsk
 
 
 STATE_NAMES = [s.name.lower() for s in JourneyState]
-LAST_AT_ORIGIN = JourneyState.BOOKED  # states up to here are at the origin (no seat yet, or a seat booked)
-FIRST_FINAL = JourneyState.AT_DESTINATION  # states from here on are final: nobody leaves them
+AT_ORIGIN = (JourneyState.PROSPECTIVE, JourneyState.BOOKED)  # at the origin: no seat yet, or a seat booked
 TERMINAL = (
     JourneyState.AT_DESTINATION,
     JourneyState.PROTECTED,
@@ -47,6 +47,14 @@ TERMINAL = (
     JourneyState.DEAD,
     JourneyState.STAYED_HOME,
 )
+# lookup tables by state code: the few array tests the population's live-row index is built on
+IS_FINAL = np.zeros(len(JourneyState), dtype=bool)
+IS_FINAL[list(TERMINAL)] = True
+IS_AT_ORIGIN = np.zeros(len(JourneyState), dtype=bool)
+IS_AT_ORIGIN[list(AT_ORIGIN)] = True
+IS_TRAVELLING = ~IS_FINAL & ~IS_AT_ORIGIN
+# states a run of any scenario can hold; IN_TRANSIT only where a route flies into a gateway
+OPTIONAL_STATES = (JourneyState.IN_TRANSIT,)
 
 # column name -> dtype; -1 marks "none" for index columns
 COLUMNS = {
@@ -64,6 +72,8 @@ COLUMNS = {
     "attempts": np.int16,
     "next_day": np.int32,  # day of the next scheduled action (flight, arrival, attempt, decision)
     "claimed": np.bool_,  # has claimed asylum
+    "visa_type": np.int8,  # index of the kind of visa a traveller through a gateway applies for (tourist, ...)
+    "via_gateway": np.bool_,  # came through a gateway country (Russia) rather than on a flight into Minsk
 }
 
 
@@ -105,12 +115,11 @@ class Population:
         origin = self._with_new(self._at_origin)
         travelling = self._travelling
         o_state, t_state = self.state[origin], self.state[travelling]
-        self._count_final(origin[o_state >= FIRST_FINAL])
-        self._count_final(travelling[t_state >= FIRST_FINAL])
-        left = origin[(o_state > LAST_AT_ORIGIN) & (o_state < FIRST_FINAL)]
-        back = travelling[t_state <= LAST_AT_ORIGIN]  # no rule does this; kept exact all the same
-        stay_origin, stay_travel = origin[o_state <= LAST_AT_ORIGIN], travelling[
-            (t_state > LAST_AT_ORIGIN) & (t_state < FIRST_FINAL)]
+        self._count_final(origin[IS_FINAL[o_state]])
+        self._count_final(travelling[IS_FINAL[t_state]])
+        left = origin[IS_TRAVELLING[o_state]]
+        back = travelling[IS_AT_ORIGIN[t_state]]  # no rule does this; kept exact all the same
+        stay_origin, stay_travel = origin[IS_AT_ORIGIN[o_state]], travelling[IS_TRAVELLING[t_state]]
         self._at_origin = np.sort(np.concatenate([stay_origin, back])) if back.size else stay_origin
         self._travelling = np.sort(np.concatenate([stay_travel, left])) if left.size else stay_travel
         self._seen = self.n
@@ -193,14 +202,14 @@ class Population:
 
     def in_state(self, state: JourneyState) -> np.ndarray:
         """Row indices of parties in ``state``, in row order."""
-        if state >= FIRST_FINAL:
+        if IS_FINAL[state]:
             return np.flatnonzero(self.state[: self.n] == state)
-        rows = self._with_new(self._at_origin) if state <= LAST_AT_ORIGIN else self.travelling_rows()
+        rows = self._with_new(self._at_origin) if IS_AT_ORIGIN[state] else self.travelling_rows()
         return rows[self.state[rows] == state]
 
     def in_states(self, *states: JourneyState) -> np.ndarray:
         """Row indices of parties in any of ``states`` (none of them final), in row order."""
-        if all(LAST_AT_ORIGIN < s < FIRST_FINAL for s in states):
+        if all(IS_TRAVELLING[s] for s in states):
             rows = self.travelling_rows()
         else:
             rows = self.live_rows()
@@ -219,7 +228,7 @@ class Population:
         out += np.bincount(self.state[rows], weights=self.size[rows], minlength=len(JourneyState)).astype(np.int64)
         rows = self._at_origin  # rows added since the refresh are counted with the travelling ones
         state, size = self.state[rows], self.size[rows]
-        at_origin = state <= LAST_AT_ORIGIN  # nearly all: counted with two sums, the few others by bincount
+        at_origin = IS_AT_ORIGIN[state]  # nearly all: counted with two sums, the few others by bincount
         booked = int(size[state == JourneyState.BOOKED].sum())
         out[JourneyState.PROSPECTIVE] += int(size[at_origin].sum()) - booked
         out[JourneyState.BOOKED] += booked

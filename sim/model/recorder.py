@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.population import STATE_NAMES
+from sim.model.population import OPTIONAL_STATES, STATE_NAMES, JourneyState
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,14 @@ def key_spaces(scenario) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def recorded_states(scenario) -> list[str]:
+    """The journey states a run of ``scenario`` writes: all, ``in_transit`` only where a route flies into a gateway."""
+    gateway_routes = any(scenario.places[r.to].kind == "gateway" for car in scenario.carriers.values()
+                         for r in car.routes.values())
+    optional = {JourneyState.IN_TRANSIT: gateway_routes}
+    return [name for s, name in zip(JourneyState, STATE_NAMES) if s not in OPTIONAL_STATES or optional[s]]
+
+
 class Recorder:
     """Holds every metric for every day of a run.
 
@@ -73,15 +81,18 @@ class Recorder:
         key_spaces: Key space name → list of (label, country) pairs.
         counting_rules: Country → list of (metrics, first_day, last_day) for the ``reported`` series.
         edges: Network edges (from, to, mode) along which flows are counted.
+        states: The journey states written to the tidy table (:func:`recorded_states`; default all).
     """
 
-    def __init__(self, days: int, key_spaces: dict, counting_rules: dict, edges: list) -> None:
+    def __init__(self, days: int, key_spaces: dict, counting_rules: dict, edges: list,
+                 states: list[str] | None = None) -> None:
         self.days = days
         self.key_spaces = key_spaces
         self.counting_rules = counting_rules
         self.edges = edges
         self.values = {m.name: np.zeros((days, len(key_spaces[m.keys])), dtype=np.int64) for m in METRICS}
         self.states = np.zeros((days, len(STATE_NAMES)), dtype=np.int64)
+        self.written_states = list(states or STATE_NAMES)  # the state rows of the tidy table
         self.edge_flows = np.zeros((days, len(edges)), dtype=np.int64)
         self.day = 0
         self.specs = {m.name: m for m in METRICS}
@@ -168,7 +179,8 @@ class Recorder:
         for country in self.counting_rules:
             block("reported", country, "", self.reported(country))
         for j, name in enumerate(STATE_NAMES):
-            block(f"state_{name}", "", "", self.states[:, j])
+            if name in self.written_states:
+                block(f"state_{name}", "", "", self.states[:, j])
         k = len(labels)
         metric, country, place = (np.repeat(np.array([lab[i] for lab in labels], dtype=object), n) for i in range(3))
         return pd.DataFrame({

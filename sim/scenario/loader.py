@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import schema
-from sim.scenario.keypaths import override_pairs, set_path, within
+from sim.scenario.keypaths import override_pairs, set_path, split_path, within
 from sim.scenario.messages import raise_validation
 from sim.scenario.observed_file import load_observed
 from sim.scenario.references import check_references
@@ -24,7 +24,7 @@ from sim.scenario.yaml_reader import load_raw, read_yaml
 
 # parts of a scenario that are read once when a run starts; events may not change them
 FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
-                  "observed", "monthly_temperature_c")
+                  "observed", "monthly_temperature_c", "initial_population", "calibrated_until")
 
 
 # --------------------------------------------------------------------------- validation
@@ -130,12 +130,18 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
         data, lines = load_raw(path)
         file = str(path)
         base_dir = path.resolve().parent
-    pairs = _override_pairs(overrides)
+    try:
+        pairs = _override_pairs(overrides)
+    except ScenarioError as exc:
+        raise exc.located(file=exc.file or "--set") from None
     filled = None
     for key, value in pairs:
         try:
+            split_path(key)
             set_path(data, key, value, source="--set")
-        except ScenarioError:
+        except ScenarioError as exc:
+            if exc.key_path == key and "not a valid key path" in exc.reason:
+                raise exc.located(file="--set") from None
             if filled is None:  # the key may be a default not written in the file
                 try:
                     filled = _fill_defaults(data)

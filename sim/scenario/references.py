@@ -55,8 +55,8 @@ def check_references(sc: schema.Scenario, lines: dict, file: str, prefix: str = 
                       nationalities, lines, file, prefix, nat)
         for rid, route in carrier.routes.items():
             base = f"carriers.{cid}.routes.{rid}"
-            need_place(route.from_, f"{base}.from", ("origin", "air_hub"))
-            need_place(route.to, f"{base}.to", ("minsk",))
+            need_place(route.from_, f"{base}.from", ("origin", "air_hub", "gateway"))
+            need_place(route.to, f"{base}.to", ("minsk", "gateway"))
             for j, origin in enumerate(route.serves or [route.from_]):
                 if origin not in sc.demand.origins:
                     _fail(f"'{origin}' has no demand, so this route cannot serve it.", f"{base}.serves.{j}",
@@ -103,6 +103,31 @@ def check_references(sc: schema.Scenario, lines: dict, file: str, prefix: str = 
                       sc.demand.origins, lines, file, prefix, origin)
         if actor.camp.place is not None:
             need_place(actor.camp.place, f"state_actors.{aid}.camp.place", ("staging", "border_segment"))
+        if actor.role == "gateway":
+            if actor.gateway is None:
+                _fail("a gateway state names the place its visas let people land at.", f"state_actors.{aid}.gateway",
+                      [p for p, v in places.items() if v.kind == "gateway"], lines, file, prefix)
+            need_place(actor.gateway, f"state_actors.{aid}.gateway", ("gateway",))
+    gateways = {a.gateway: aid for aid, a in sc.state_actors.items() if a.role == "gateway"}
+    if len(gateways) < sum(1 for a in sc.state_actors.values() if a.role == "gateway"):
+        _fail("two gateway states name the same gateway place.", "state_actors", [], lines, file, prefix)
+    for cid, carrier in sc.carriers.items():
+        for rid, route in carrier.routes.items():
+            if places[route.to].kind == "gateway" and route.to not in gateways:
+                _fail(f"the route flies into the gateway '{route.to}', but no state actor of role gateway issues "
+                      "its visas.", f"carriers.{cid}.routes.{rid}.to", [], lines, file, prefix)
+    all_segments = {sid: c for c, bs in sc.border_services.items() for sid in bs.segments}
+    for i, group in enumerate(sc.initial_population):
+        base = f"initial_population.{i}"
+        if group.origin not in sc.demand.origins:
+            _fail(f"'{group.origin}' is not an origin with demand.", f"{base}.origin", sc.demand.origins, lines, file,
+                  prefix, group.origin)
+        if group.state == "at_border" and group.segment not in all_segments:
+            _fail("people at the border wait at a border segment: name one.", f"{base}.segment", all_segments,
+                  lines, file, prefix, group.segment)
+        if group.state != "at_border" and group.segment is not None:
+            _fail(f"only people at the border have a segment ({group.state} do not).", f"{base}.segment", [],
+                  lines, file, prefix)
     if not sc.migrants.destinations:
         _fail("at least one destination is needed.", "migrants.destinations", [], lines, file, prefix)
     for pid, weight in sc.migrants.destinations.items():

@@ -33,7 +33,9 @@ def _iso_date(value):
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
-PLACE_KINDS = ("origin", "air_hub", "minsk", "staging", "border_segment", "eu_transit", "destination")
+PLACE_KINDS = ("origin", "air_hub", "gateway", "minsk", "staging", "border_segment", "eu_transit", "destination")
+VISA_TYPES = ("tourist", "study", "work")  # the Russian visas people entered on in 2022–2025 (DOMAIN.md)
+FLAT = [1.0] * 12
 LINK_MODES = ("flight", "road", "forest", "onward")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -104,6 +106,15 @@ class OriginDemandSpec(Strict):
     nationality: str = Field(min_length=2, max_length=2)
     people_per_week: float = Field(ge=0, le=1_000_000, description="new prospective travellers a week")
     money_usd: RangeSpec = RangeSpec(mean=5000, sd=1500, min=500)
+    visa_types: dict[Literal[VISA_TYPES], float] = Field(  # type: ignore[valid-type]
+        default={"tourist": 1.0}, description="shares of the visas applied for where a gateway state issues them")
+
+    @field_validator("visa_types")
+    @classmethod
+    def _shares(cls, shares):
+        if any(not 0 <= v < float("inf") for v in shares.values()) or sum(shares.values()) <= 0:
+            raise ValueError("visa type shares must be positive numbers, not all zero")
+        return shares
 
 
 class DemandSpec(Strict):
@@ -112,11 +123,20 @@ class DemandSpec(Strict):
     scale: float = Field(default=1.0, ge=0, le=1000, description="multiplies every origin's demand")
     party_size: PartySizeSpec = PartySizeSpec()
     patience_days: float = Field(default=60, gt=0, description="mean days a prospective traveller waits for a seat")
+    seasonality: list[float] = Field(default=FLAT, min_length=12, max_length=12,
+                                     description="monthly multipliers of new travellers, January first")
     origins: dict[str, OriginDemandSpec]
+
+    @field_validator("seasonality")
+    @classmethod
+    def _monthly(cls, values):
+        if any(not 0 <= v <= 100 for v in values):
+            raise ValueError("monthly multipliers must lie between 0 and 100")
+        return values
 
 
 class RouteSpec(Strict):
-    """A scheduled route into Minsk."""
+    """A scheduled route into Minsk, or into a gateway (Moscow) from which travellers go on overland."""
 
     from_: str = Field(alias="from")
     to: str = "minsk"
@@ -233,7 +253,7 @@ class StateActorSpec(Strict):
 
     name: str
     country: str = Field(min_length=2, max_length=2)
-    role: Literal["transit", "origin", "eu"]
+    role: Literal["transit", "origin", "gateway", "eu"]
     visa_approval: Probability = Field(default=1.0, ge=0, le=1)
     facilitation: Probability = Field(default=0.0, ge=0, le=1, description="organised transport to the border")
     transport_per_day: int = Field(default=0, ge=0)
@@ -243,6 +263,21 @@ class StateActorSpec(Strict):
     camp: CampSpec = CampSpec()
     exit_facilitation: float = Field(default=1.0, ge=0, le=10, description="multiplies demand at its origins")
     origins: list[str] = []
+    gateway: str | None = Field(default=None, description="gateway: the place its visas let travellers land at")
+    visas: dict[Literal[VISA_TYPES], Probability] = Field(  # type: ignore[valid-type]
+        default={}, description="gateway: share of applications approved, by visa type (1 where not given)")
+    transit_facilitation: Probability = Field(default=0.0, ge=0, le=1,
+                                              description="gateway: share moved on to Belarus by organised transport")
+    transit_days: int = Field(default=2, ge=0, le=60, description="gateway: days overland to Minsk, organised")
+    transit_days_unaided: int = Field(default=4, ge=0, le=60, description="gateway: days overland to Minsk, alone")
+    transit_cost_usd: float = Field(default=300, ge=0, description="gateway: cost of going on to Minsk alone")
+
+    @field_validator("visas")
+    @classmethod
+    def _probabilities(cls, visas):
+        if any(not 0 <= v <= 1 for v in visas.values()):
+            raise ValueError("visa approval shares must lie between 0 and 1")
+        return visas
 
 
 class SegmentChoiceSpec(Strict):
@@ -277,12 +312,24 @@ class MigrantRulesSpec(Strict):
     attempt_interval_days: float = Field(default=3, gt=0)
     max_attempts: int = Field(default=15, ge=1)
     cold_endurance_factor: float = Field(default=1.0, ge=0, description="extra endurance used per 10 degrees of cold")
+    crossing_seasonality: list[float] = Field(default=FLAT, min_length=12, max_length=12,
+                                              description="monthly multipliers of how often people set off to cross")
     repatriation_pull: Probability = Field(default=0.02, ge=0, le=1, description="daily give-up while flights home run")
     self_return_per_day: Probability = Field(default=0.05, ge=0, le=1)
     onward_days: int = Field(default=3, ge=0, le=60)
     destinations: dict[str, float]
     segment_choice: SegmentChoiceSpec = SegmentChoiceSpec()
     exposure: ExposureSpec = ExposureSpec()
+
+
+class InitialGroupSpec(Strict):
+    """People already on their way when the run starts (for example those still in Belarus on 1 Jan 2022)."""
+
+    state: Literal["in_minsk", "at_border", "waiting_return"]
+    people: int = Field(ge=1, le=10_000_000)
+    origin: str = Field(description="origin they set out from (their nationality and money are drawn from it)")
+    segment: str | None = Field(default=None, description="at_border: the border segment they wait at")
+    note: str = ""
 
 
 class EventSpec(Strict):
@@ -317,6 +364,11 @@ class Scenario(Strict):
     border_services: dict[str, BorderServiceSpec]
     state_actors: dict[str, StateActorSpec] = {}
     events: list[EventSpec] = []
+    initial_population: list[InitialGroupSpec] = Field(
+        default=[], description="people already on their way on the first day (in Minsk, at a border, ...)")
+    calibrated_until: Date | None = Field(
+        default=None, description="last day of the observed figures the calibration fitted (later rows are out of "
+                                  "sample)")
     _base_dir: Path | None = PrivateAttr(default=None)  # folder of the scenario file, for relative paths
 
     @property

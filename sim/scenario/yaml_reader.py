@@ -216,15 +216,43 @@ def _parent_path(path: Path, parent, line: int | None) -> Path:
     return (path.parent / parent).resolve()
 
 
+MAX_PARENTS = 8  # files one ``extends:`` list may name
+
+
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tuple, tuple[str, int]]]:
-    """Read a scenario file and everything it ``extends``, merged; lines name their file."""
+    """Read a scenario file and everything it ``extends``, merged; lines name their file.
+
+    ``extends`` names one file, or a list of files merged in order (for example the shared network and a
+    network of the Russia route): mappings merge key by key, and the ``links`` of every parent add up;
+    the file's own keys then go over the merged parents (its own ``links``, if any, replace theirs).
+    """
     path = Path(path)
     data, lines = read_yaml(path)
     located = {k: (str(path), v) for k, v in lines.items()}
     if "extends" not in data:
         return data, located
     line = lines.get(("extends",))
-    parent = data.pop("extends")
+    parents = data.pop("extends")
+    if isinstance(parents, list):
+        if not 1 <= len(parents) <= MAX_PARENTS:
+            raise ScenarioError(f"'extends' lists {len(parents)} files; name 1 to {MAX_PARENTS}.", file=str(path),
+                                key_path="extends", line=line)
+    else:
+        parents = [parents]
+    merged, merged_lines = {}, {}
+    for parent in parents:
+        base, base_lines = _load_parent(path, parent, line, _chain)
+        links = merged.get("links", []) + base.get("links", []) if "links" in base and "links" in merged else None
+        merged = deep_merge(merged, base)
+        if links is not None:
+            merged["links"] = links
+        merged_lines.update(base_lines)
+    merged_lines.update(located)
+    return deep_merge(merged, data), merged_lines
+
+
+def _load_parent(path: Path, parent, line: int | None, _chain: tuple[Path, ...]) -> tuple[dict, dict]:
+    """One file named by ``extends``, read with everything it extends in turn."""
     parent_path = _parent_path(path, parent, line)
     chain = (*_chain, path.resolve())
     if parent_path in chain:
@@ -247,5 +275,4 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tupl
     observed = base.get("observed")  # relative to the file that names it: keep it so from the extending file
     if isinstance(observed, str) and observed and not Path(observed).is_absolute():
         base["observed"] = os.path.relpath(parent_path.parent / observed, path.resolve().parent)
-    base_lines.update(located)
-    return deep_merge(base, data), base_lines
+    return base, base_lines

@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from sim.model.population import JourneyState as S
+from sim.scenario.schema import VISA_TYPES
 
 BOOKING_LEAD_DAYS = 7  # seats are sold a week ahead (assumption)
 RESERVE_USD = 300  # money a traveller keeps beyond the package price (assumption)
@@ -151,18 +152,39 @@ class Carrier(mesa.Agent):
             pop.money[back] += self.spec.package_price_usd
             pop.route[back] = -1
             fly = rows[~refused]
-            if fly.size:
-                pop.state[fly] = S.IN_MINSK
-                pop.place[fly] = m.minsk
-                pop.next_day[fly] = m.day
-                people = pop.people(fly)
-                m.recorder.add("arrivals_minsk", i, people)
-                m.recorder.add_flow(m.route_path[i], people)
+            if fly.size == 0:
+                continue
+            m.recorder.add_flow(m.route_path[i], pop.people(fly))
+            if m.route_gateway[i] >= 0:
+                self.land_at_gateway(i, fly)
+                continue
+            pop.state[fly] = S.IN_MINSK
+            pop.place[fly] = m.minsk
+            pop.next_day[fly] = m.day
+            m.recorder.add("arrivals_minsk", i, pop.people(fly))
+
+    def land_at_gateway(self, i: int, rows: np.ndarray) -> None:
+        """Travellers land in a gateway country (Russia) and set off overland to Minsk, with no border check.
+
+        A share ``transit_facilitation`` of them is moved on by organised transport (``transit_days``); the
+        others go alone (``transit_days_unaided``, paying ``transit_cost_usd``). They are counted in
+        ``arrivals_minsk`` (by their route) when they reach Minsk.
+        """
+        m, pop = self.model, self.model.population
+        gateway = m.arrays.gateway_states[i].spec
+        organised = m.rng.random(rows.size) < gateway.transit_facilitation
+        pop.state[rows] = S.IN_TRANSIT
+        pop.place[rows] = m.route_gateway[i]
+        pop.via_gateway[rows] = True
+        pop.next_day[rows] = m.day + np.where(organised, gateway.transit_days, gateway.transit_days_unaided)
+        pop.money[rows[~organised]] -= gateway.transit_cost_usd
 
     def sell_seats(self) -> None:
         """Sell the seats of flights a week ahead, first come first served, to those who can pay.
 
-        The transit state's visa approval applies: a refused visa ends the journey at home.
+        The visa approval of the state they fly into applies: Belarus's for a route into Minsk, the
+        gateway state's (Russia's), by the type of visa applied for, for a route into its gateway. A
+        refused visa ends the journey at home.
         Every carrier sells from the same pool of waiting travellers (``model.today.seat_pool``),
         carriers and routes in scenario order.
         """
@@ -172,7 +194,7 @@ class Carrier(mesa.Agent):
             return
         pool = m.today.seat_pool
         transit = m.arrays.transit_state
-        visa = transit.spec.visa_approval if transit else 1.0
+        visa = transit.spec.visa_approval if transit else 1.0  # Belarus's, for a route into Minsk
         price = self.spec.package_price_usd
         for i in self.route_rows:
             if not pool.open.any():
@@ -184,7 +206,12 @@ class Carrier(mesa.Agent):
             buyers = pool.take(seats, self.may_fly(i), price + RESERVE_USD)
             if buyers.size == 0:
                 continue
-            refused_visa = m.rng.random(buyers.size) >= visa
+            gateway = m.arrays.gateway_states[i]
+            if gateway is None:
+                refused_visa = m.rng.random(buyers.size) >= visa
+            else:  # the gateway state's visa of the type each traveller applies for
+                approval = np.array([gateway.spec.visas.get(t, 1.0) for t in VISA_TYPES])
+                refused_visa = m.rng.random(buyers.size) >= approval[pop.visa_type[buyers]]
             pop.state[buyers[refused_visa]] = S.STAYED_HOME
             sold = buyers[~refused_visa]
             pop.state[sold] = S.BOOKED

@@ -22,7 +22,7 @@ def arrive_at_origins(model) -> None:
     """New prospective travellers appear at each origin (Poisson parties a day)."""
     pop, party = model.population, model.config.demand.party_size
     rate, money_mean, money_sd, money_min = model.arrays.origin_rates
-    parties = model.rng.poisson(rate)
+    parties = model.rng.poisson(rate * model.arrays.departures_seasonality[model.day])
     n = int(parties.sum())
     if n == 0:
         return
@@ -30,9 +30,44 @@ def arrive_at_origins(model) -> None:
     size = 1 + model.rng.poisson(party.mean - 1, size=n) if party.mean > 1 else np.ones(n, dtype=np.int64)
     size = np.minimum(size, party.max)
     money = np.maximum(model.rng.normal(money_mean[k], money_sd[k]), money_min[k])
-    pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
-            place=model.origin_place[k], money=money, next_day=model.day)
+    rows = pop.add(n, state=S.PROSPECTIVE, size=size, origin=k, nationality=model.origin_nationality[k],
+                   place=model.origin_place[k], money=money, next_day=model.day)
+    if (model.route_gateway >= 0).any():  # the visa they would apply for at a gateway state
+        pop.visa_type[rows] = _visa_types(model, k)
     pop.created_people += int(size.sum())
+
+
+def _visa_types(model, origins: np.ndarray) -> np.ndarray:
+    """A visa type per party, drawn from its origin's ``visa_types`` shares."""
+    cumulative = model.arrays.visa_shares[origins]
+    return (model.rng.random(origins.size)[:, None] >= cumulative).sum(axis=1).clip(max=cumulative.shape[1] - 1)
+
+
+def start_with(model, group) -> None:
+    """Put one ``initial_population`` group on its way before the first day (model set-up)."""
+    pop, sc = model.population, model.config
+    k = model.origin_ids.index(group.origin)
+    party = sc.demand.party_size
+    sizes: list[int] = []
+    while sum(sizes) < group.people:
+        draw = 1 + model.rng.poisson(party.mean - 1, size=64) if party.mean > 1 else np.ones(64, dtype=np.int64)
+        sizes.extend(np.minimum(draw, party.max).tolist())
+    sizes = np.array(sizes, dtype=np.int32)
+    sizes = sizes[: int(np.searchsorted(np.cumsum(sizes), group.people)) + 1]
+    sizes[-1] -= int(sizes.sum()) - group.people
+    _, money_mean, money_sd, money_min = model.arrays.origin_rates
+    money = np.maximum(model.rng.normal(money_mean[k], money_sd[k], sizes.size), money_min[k])
+    state = {"in_minsk": S.IN_MINSK, "at_border": S.AT_BORDER, "waiting_return": S.WAITING_RETURN}[group.state]
+    rows = pop.add(sizes.size, state=state, size=sizes, origin=k, nationality=model.origin_nationality[k],
+                   place=model.minsk, money=money, next_day=-1)
+    if state == S.AT_BORDER:
+        seg = model.segment_ids.index(group.segment)
+        pop.segment[rows] = seg
+        pop.place[rows] = model.segment_place[seg]
+        endurance = sc.migrants.endurance_days
+        pop.endurance[rows] = np.maximum(endurance.min, model.rng.normal(endurance.mean, endurance.sd, sizes.size))
+        schedule_attempt(model, np.arange(rows.start, rows.stop))
+    pop.created_people += int(group.people)
 
 
 def wait_at_origin(model) -> None:
@@ -62,6 +97,15 @@ def travel_arrivals(model) -> None:
     rec.add_by_key("returned_minsk", pop.segment[returned], pop.size[returned])
     pop.state[returned] = S.WAITING_RETURN
     pop.place[returned] = model.minsk
+
+    overland = due[state == S.IN_TRANSIT]
+    if overland.size:
+        for g in np.unique(pop.place[overland]):
+            here = overland[pop.place[overland] == g]
+            model.recorder.add_flow(model.overland_path[int(g)], pop.people(here))
+        rec.add_by_key("arrivals_minsk", pop.route[overland], pop.size[overland])
+        pop.state[overland] = S.IN_MINSK
+        pop.place[overland] = model.minsk
 
     arrived = due[state == S.CROSSED]
     pop.state[arrived] = S.AT_DESTINATION
@@ -150,11 +194,30 @@ def _segment_probabilities(model, steered: bool) -> np.ndarray:
     return w / w.sum()
 
 
+def choose_segments(model, rows: np.ndarray, steered: bool) -> np.ndarray:
+    """A border segment for each party: by its own choice, or as the transit state steers (and a gateway state).
+
+    A gateway state's ``steer`` (Russia's) multiplies Belarus's steering weights for the travellers it let through.
+    """
+    p = segment_probabilities(model, steered)
+    factor = model.arrays.gateway_steer
+    if not steered or factor is None:
+        return model.rng.choice(len(p), size=rows.size, p=p).astype(np.int16)
+    via = model.population.via_gateway[rows]
+    seg = np.zeros(rows.size, dtype=np.int16)
+    seg[~via] = model.rng.choice(len(p), size=int((~via).sum()), p=p)
+    if via.any():
+        q = p * factor
+        q = q / q.sum() if q.sum() > 0 else p
+        seg[via] = model.rng.choice(len(q), size=int(via.sum()), p=q)
+    return seg
+
+
 def send_to_border(model, rows: np.ndarray, steered: bool) -> None:
     """Move parties from Minsk towards a chosen segment, via its staging place."""
     pop = model.population
     p = segment_probabilities(model, steered)
-    seg = model.rng.choice(len(p), size=rows.size, p=p).astype(np.int16)
+    seg = choose_segments(model, rows, steered)
     pop.state[rows] = S.TO_BORDER
     pop.segment[rows] = seg
     pop.place[rows] = model.segment_staging[seg]
@@ -169,6 +232,9 @@ def schedule_attempt(model, rows: np.ndarray) -> None:
     transit = model.arrays.transit_state
     pressure = transit.spec.pressure_to_cross if transit else 0.0
     mean = model.config.migrants.attempt_interval_days * (1 - 0.5 * pressure)
+    season = model.arrays.crossing_seasonality[max(model.day, 0)]
+    if season != 1.0:
+        mean = mean / max(season, 1e-6)
     model.population.next_day[rows] = model.day + geometric(model, mean, rows.size)
 
 
@@ -181,8 +247,7 @@ def back_to_forest(model, rows: np.ndarray) -> None:
     pop.attempts[rows] += 1
     move = model.rng.random(rows.size) < 0.3
     if move.any():
-        p = segment_probabilities(model, steered=True)
-        pop.segment[rows[move]] = model.rng.choice(len(p), size=int(move.sum()), p=p)
+        pop.segment[rows[move]] = choose_segments(model, rows[move], steered=True)
     pop.place[rows] = model.segment_place[pop.segment[rows]]
     schedule_attempt(model, rows)
 
