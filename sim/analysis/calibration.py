@@ -34,7 +34,6 @@ country's figures, so its score shows how much of the model generalises.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import os
@@ -47,7 +46,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.analysis.params_file import read_params_file
+from sim.analysis.objective import Objective
+from sim.analysis.params_file import ParamSpec, load_params
 from sim.analysis.scores import score
 from sim.analysis.seeds import calibration_seeds
 from sim.analysis.validation import run_values
@@ -58,83 +58,6 @@ from sim.runs.parallel import process_context
 from sim.scenario.keypaths import get_path, set_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
-from sim.scenario.schema import Scenario
-
-
-# --------------------------------------------------------------------------- parameters file
-@dataclass
-class ParamSpec:
-    """Free parameters: key paths, bounds, which are integers, optimiser defaults, and values held fixed."""
-
-    names: list[str]
-    bounds: list[tuple[float, float]]
-    integers: set[str] = field(default_factory=set)
-    options: dict = field(default_factory=dict)
-    fixed: dict = field(default_factory=dict)  # key path -> value set in every evaluation but not fitted
-
-    def values(self, x) -> dict:
-        """Parameter vector → ``{key.path: value}`` overrides (the fixed values included)."""
-        out = dict(self.fixed)
-        for name, v in zip(self.names, x, strict=True):
-            out[name] = int(round(float(v))) if name in self.integers else round(float(v), 6)
-        return out
-
-    def without(self, country: str) -> ParamSpec:
-        """The same parameters, with every one that names ``country`` pinned at the middle of its range."""
-        own = [n for n in self.names if country in n.split(".")]
-        keep = [i for i, n in enumerate(self.names) if n not in own]
-        pinned = {n: (lo + hi) / 2 for n, (lo, hi) in zip(self.names, self.bounds, strict=True) if n in own}
-        pinned = {n: int(round(v)) if n in self.integers else round(v, 6) for n, v in pinned.items()}
-        return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
-                         self.options, {**self.fixed, **pinned})
-
-
-def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
-    """Read and check a parameters file (:mod:`sim.analysis.params_file`); with ``scenario``, its key paths too."""
-    path = Path(path)
-    file = read_params_file(path)
-    names = list(file.parameters)
-    bounds = [(float(lo), float(hi)) for lo, hi in file.parameters.values()]
-    spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump())
-    if scenario is not None:  # every key path must exist and both ends must validate
-        base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
-        for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):
-            try:
-                load_scenario(copy.deepcopy(base), spec.values(x))
-            except ScenarioError as exc:
-                raise ScenarioError(f"parameter range does not fit the scenario: {exc.reason}", file=str(path),
-                                    key_path=exc.key_path, hint=exc.hint) from None
-    return spec
-
-
-# --------------------------------------------------------------------------- objective
-class Objective:
-    """Mean over fixed seeds of the overall ARD for a parameter vector (picklable for process pools)."""
-
-    def __init__(self, base: dict, spec: ParamSpec, targets: list[Target], seeds: list[int],
-                 countries: set[str] | None = None) -> None:
-        self.base, self.spec, self.seeds = base, spec, seeds
-        self.targets = [t for t in targets if countries is None or t.country in countries]
-
-    def scenario(self, x) -> Scenario:
-        """The scenario with the parameters set."""
-        return load_scenario(copy.deepcopy(self.base), self.spec.values(x))
-
-    def evaluate(self, x) -> tuple[float, dict]:
-        """Mean ARD over the seeds, and the mean of the other outcomes (reported, never fitted)."""
-        sc = self.scenario(x)
-        scores, others = [], []
-        for s in self.seeds:
-            values, other = run_values(sc, s, self.targets)
-            scores.append(score(values, self.targets)[0])
-            others.append(other)
-        mean_other = {k: float(np.mean([o[k] for o in others])) for k in others[0]
-                      if isinstance(others[0][k], (int, float))}
-        return float(np.mean(scores)), mean_other
-
-    def __call__(self, x) -> float:
-        """The objective: the mean ARD."""
-        return self.evaluate(x)[0]
 
 
 @dataclass
@@ -298,7 +221,7 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
     base = scenario.model_dump(by_alias=True, mode="python")
     base["observed"] = None
 
-    x0 = np.array([min(max(float(get_path(base, n, source=str(params_path))), lo), hi)
+    x0 = np.array([min(max(float(get_path(base, spec.key_paths(n)[0], source=str(params_path))), lo), hi)
                    for n, (lo, hi) in zip(spec.names, spec.bounds, strict=True)])
     full = Objective(base, spec, targets, seeds)
     ard_start, _ = full.evaluate(x0)

@@ -7,6 +7,8 @@ Example::
       demand.scale: [0.5, 1.5]
       migrants.attempt_interval_days: [1.5, 6]
     integers: [state_actors.belarus.transport_per_day]   # rounded before each run
+    # a group: one free value set at several key paths at once
+      pl_winter_detection: {range: [1, 3], keys: [border_services.PL.detection_seasonality.0, ...]}
     options: {seeds: 3, maxiter: 8, popsize: 4}          # differential evolution (--method optimise)
 
 A key path may reach into a dated event's values (``events.2.set.state_actors.belarus.steer.PL``).
@@ -16,12 +18,17 @@ The file is read with the bounded YAML reader and checked by a strict schema: ev
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError, did_you_mean, quoted
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 from sim.scenario.yaml_reader import read_yaml
 
 
@@ -37,11 +44,18 @@ class OptimiseOptions(_Strict):
     popsize: int = Field(default=4, ge=1, le=1000, description="population factor")
 
 
+class ParameterGroup(_Strict):
+    """One free value set at several key paths at once (for example the winter months of a seasonality)."""
+
+    range: list[float] = Field(min_length=2, max_length=2)
+    keys: list[str] = Field(min_length=1, description="scenario key paths that all take the parameter's value")
+
+
 class ParamsFile(_Strict):
     """A whole calibration parameters file."""
 
     description: str = ""
-    parameters: dict[str, list[float]] = Field(min_length=1)
+    parameters: dict[str, list[float] | ParameterGroup] = Field(min_length=1)
     integers: list[str] = []
     options: OptimiseOptions = OptimiseOptions()
 
@@ -49,6 +63,7 @@ class ParamsFile(_Strict):
     @classmethod
     def _ranges(cls, parameters):
         for key, rng in parameters.items():
+            rng = rng if isinstance(rng, list) else rng.range
             if len(rng) != 2:
                 raise ValueError(f"'{quoted(key)}': a range is [low, high], two numbers (got {len(rng)})")
             low, high = rng
@@ -92,3 +107,60 @@ def read_params_file(path) -> ParamsFile:
             hint = "see the example at the top of scenarios/calibration/belarus_2021_params.yaml."
         raise ScenarioError(reason, file=str(path), line=line, key_path=".".join(quoted(p, 80) for p in loc) or None,
                             hint=hint) from None
+
+
+@dataclass
+class ParamSpec:
+    """Free parameters: key paths, bounds, which are integers, optimiser defaults, and values held fixed."""
+
+    names: list[str]
+    bounds: list[tuple[float, float]]
+    integers: set[str] = field(default_factory=set)
+    options: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)  # key path -> value set in every evaluation but not fitted
+    keys: dict[str, list[str]] = field(default_factory=dict)  # a group's label -> the key paths it sets
+
+    def key_paths(self, name: str) -> list[str]:
+        """The scenario key paths parameter ``name`` sets (itself, or a group's keys)."""
+        return self.keys.get(name, [name])
+
+    def values(self, x) -> dict:
+        """Parameter vector → ``{key.path: value}`` overrides (the fixed values included)."""
+        out = dict(self.fixed)
+        for name, v in zip(self.names, x, strict=True):
+            value = int(round(float(v))) if name in self.integers else round(float(v), 6)
+            for key in self.key_paths(name):
+                out[key] = value
+        return out
+
+    def without(self, country: str) -> ParamSpec:
+        """The same parameters, with every one that names ``country`` pinned at the middle of its range."""
+        own = [n for n in self.names if any(country in k.split(".") for k in self.key_paths(n))]
+        keep = [i for i, n in enumerate(self.names) if n not in own]
+        middle = {n: (lo + hi) / 2 for n, (lo, hi) in zip(self.names, self.bounds, strict=True) if n in own}
+        pinned = {}
+        for n, v in middle.items():
+            for key in self.key_paths(n):
+                pinned[key] = int(round(v)) if n in self.integers else round(v, 6)
+        return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
+                         self.options, {**self.fixed, **pinned}, {n: k for n, k in self.keys.items() if n not in own})
+
+
+def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
+    """Read and check a parameters file (:mod:`sim.analysis.params_file`); with ``scenario``, its key paths too."""
+    path = Path(path)
+    file = read_params_file(path)
+    names = list(file.parameters)
+    ranges = [p if isinstance(p, list) else p.range for p in file.parameters.values()]
+    bounds = [(float(lo), float(hi)) for lo, hi in ranges]
+    groups = {n: list(p.keys) for n, p in file.parameters.items() if not isinstance(p, list)}
+    spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump(), keys=groups)
+    if scenario is not None:  # every key path must exist and both ends must validate
+        base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
+        for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):
+            try:
+                load_scenario(copy.deepcopy(base), spec.values(x))
+            except ScenarioError as exc:
+                raise ScenarioError(f"parameter range does not fit the scenario: {exc.reason}", file=str(path),
+                                    key_path=exc.key_path, hint=exc.hint) from None
+    return spec

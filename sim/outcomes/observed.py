@@ -18,6 +18,7 @@ from sim.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 COUNTABLE = ("attempts", "detained", "turned_back", "prevented", "apprehended")
+DESTINATION_METRICS = {"arrivals_via_belarus": "onward_arrivals"}  # a destination country's count -> the model's
 
 
 def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:
@@ -34,7 +35,18 @@ def observed_path(scenario_file, scenario: Scenario, override=None) -> Path:
 
 
 def components(scenario: Scenario, country: str, metric: str, file: str | None = None) -> tuple[str, ...]:
-    """Raw simulated metrics that make up ``country``'s observed ``metric``, from its counting rules."""
+    """Raw simulated metrics that make up ``country``'s observed ``metric``, from its counting rules.
+
+    A border country's figure is made of the metrics its counting rules (``counts``) name; a
+    destination country's figure of arrivals (Germany's Federal Police count of unauthorised entries
+    with a Belarus reference, ``arrivals_via_belarus``) is the model's ``onward_arrivals`` there.
+    """
+    destinations = {scenario.places[d].country for d in scenario.migrants.destinations}
+    if country not in scenario.border_services and country in destinations:
+        if metric in DESTINATION_METRICS:
+            return (DESTINATION_METRICS[metric],)
+        raise ScenarioError(f"unknown observed metric '{metric}' for the destination country {country}.", file=file,
+                            hint=f"a destination country's figure can be: {', '.join(DESTINATION_METRICS)}.")
     if country not in scenario.border_services:
         raise ScenarioError(f"the observed data names country '{country}', which has no border service in the "
                             "scenario.", file=file, hint=f"countries: {', '.join(scenario.border_services)}.")

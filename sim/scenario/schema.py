@@ -225,6 +225,13 @@ class CountingRuleSpec(Strict):
 class BorderServiceSpec(Strict):
     """One country's border guard."""
 
+    @field_validator("detection_seasonality", check_fields=False)
+    @classmethod
+    def _monthly(cls, values):
+        if any(not 0 <= v <= 100 for v in values):
+            raise ValueError("monthly multipliers must lie between 0 and 100")
+        return values
+
     name: str
     reception: str = Field(description="place where apprehended people are held")
     apprehension_capacity_per_day: int = Field(ge=0)
@@ -236,6 +243,9 @@ class BorderServiceSpec(Strict):
     inland_detection: Probability = Field(default=0.2, ge=0, le=1)
     policy: BorderPolicySpec = BorderPolicySpec()
     counts: list[CountingRuleSpec] = []
+    detection_seasonality: list[float] = Field(
+        default=FLAT, min_length=12, max_length=12,
+        description="monthly multipliers of the detection hazard (bare trees, snow), January first")
     segments: dict[str, SegmentSpec]
 
 

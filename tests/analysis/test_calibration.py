@@ -8,7 +8,8 @@ import pytest
 import yaml
 from sweep_helpers import CLASSROOM
 
-from sim.analysis.calibration import calibrate, load_params
+from sim.analysis.calibration import calibrate
+from sim.analysis.params_file import load_params
 from sim.analysis.seeds import calibration_seeds, spawn_seeds
 from sim.analysis.validation import run_values
 from sim.cli.commands import main as cli
@@ -90,7 +91,8 @@ def test_calibration_seeds_are_not_validation_seeds():
 
 def test_parameters_inside_dated_events(tmp_path):
     """A parameter may be a value a dated event sets; the calibrated file repeats every event."""
-    from sim.analysis.calibration import CalibrationResult, ParamSpec
+    from sim.analysis.calibration import CalibrationResult
+    from sim.analysis.params_file import ParamSpec
 
     key = "events.1.set.border_services.PL.policy.turn_back_share"
     sc = load_scenario(CLASSROOM)

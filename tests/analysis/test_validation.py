@@ -74,7 +74,10 @@ def test_mapping_follows_counting_rules():
     with pytest.raises(ScenarioError, match="unknown observed metric"):
         components(sc, "PL", "arrivals")
     with pytest.raises(ScenarioError, match="no border service"):
+        components(sc, "XX", "attempts")
+    with pytest.raises(ScenarioError, match="destination country DE"):
         components(sc, "DE", "attempts")
+    assert components(sc, "DE", "arrivals_via_belarus") == ("onward_arrivals",)  # Germany's count of entries
 
 
 def test_baselines_leave_one_out():

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.analysis.calibration import load_params
+from sim.analysis.params_file import load_params
 from sim.errors import CorridorError
 
 SWEEP = yaml.safe_load((ROOT / "scenarios" / "sweeps" / "classroom_turnbacks.yaml").read_text())

@@ -14,8 +14,9 @@ class BorderService(mesa.Agent):
 
     Each attempt is resolved in turn:
 
-    1. **Detection** with ``p = 1 - exp(-(a * guards / km + b * surveillance + c * barrier_km / km))``
-       (a barrier slows people down, so they are seen more often).
+    1. **Detection** with ``p = 1 - exp(-s * (a * guards / km + b * surveillance + c * barrier_km / km))``
+       (a barrier slows people down, so they are seen more often; ``s`` is the month's
+       ``detection_seasonality``, 1 unless the scenario says otherwise).
        Undetected people are through.
     2. A detected person is **stopped at the line** with
        ``line_stop + (barrier_stop - line_stop) * barrier_km / length_km``
@@ -61,8 +62,10 @@ class BorderService(mesa.Agent):
         km = np.array([s.length_km for s in segs])
         surv = np.array([s.surveillance for s in segs])
         barrier = self.model.barrier_km()[self.segment_rows] / km
-        p_detect = 1 - np.exp(-(spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv
-                                + spec.detection_per_barrier * barrier))
+        hazard = (spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv
+                  + spec.detection_per_barrier * barrier)
+        season = spec.detection_seasonality[self.model.arrays.month[self.model.day]]
+        p_detect = 1 - np.exp(-(hazard if season == 1.0 else hazard * season))
         p_stop = spec.line_stop + (spec.barrier_stop - spec.line_stop) * barrier
         return p_detect, p_stop
 

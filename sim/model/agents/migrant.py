@@ -12,6 +12,13 @@ import numpy as np
 from sim.model.population import JourneyState as S
 
 
+def draw_index(model, p: np.ndarray, n: int) -> np.ndarray:
+    """``n`` indices drawn with probabilities ``p``: the draws of ``rng.choice(len(p), n, p=p)``, without its checks."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(model.rng.random(n), side="right")
+
+
 def geometric(model, mean_days: float, n: int) -> np.ndarray:
     """Whole days (≥ 1) until an event with a daily chance of 1/mean_days."""
     p = min(1.0, 1.0 / max(mean_days, 1.0))
@@ -202,14 +209,14 @@ def choose_segments(model, rows: np.ndarray, steered: bool) -> np.ndarray:
     p = segment_probabilities(model, steered)
     factor = model.arrays.gateway_steer
     if not steered or factor is None:
-        return model.rng.choice(len(p), size=rows.size, p=p).astype(np.int16)
+        return draw_index(model, p, rows.size).astype(np.int16)
     via = model.population.via_gateway[rows]
     seg = np.zeros(rows.size, dtype=np.int16)
-    seg[~via] = model.rng.choice(len(p), size=int((~via).sum()), p=p)
+    seg[~via] = draw_index(model, p, int((~via).sum()))
     if via.any():
         q = p * factor
         q = q / q.sum() if q.sum() > 0 else p
-        seg[via] = model.rng.choice(len(q), size=int(via.sum()), p=q)
+        seg[via] = draw_index(model, q, int(via.sum()))
     return seg
 
 
@@ -262,7 +269,7 @@ def cross_into_eu(model, rows: np.ndarray, country: int, entered: bool = False) 
         return
     pop = model.population
     p = model.arrays.destination_p
-    pick = model.rng.choice(len(p), size=rows.size, p=p)
+    pick = draw_index(model, p, rows.size)
     pop.state[rows] = S.CROSSED
     pop.destination[rows] = pick
     pop.place[rows] = model.reception_place[country]
