@@ -15,9 +15,16 @@ daily rates (value / days in the period, so rows of different lengths are compar
 
 The same baselines fitted in-sample (all rows of the series, including the one scored) are
 reported as well, for reference.
+
+Forecasting baselines (:func:`forecast_predictions`) use only figures published *before* a row: last
+year's level, the same months of last year, and the trend of the last two years. They are the honest
+yardstick of a projection: a row after the calibration's last day is forecast only from what was
+known on that day.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 
@@ -111,3 +118,62 @@ def score(values: np.ndarray, targets: list[Target]) -> tuple[float, dict]:
     obs = np.array([t.value for t in targets])
     scored = np.array([t.scored for t in targets]) & ~np.isnan(values)
     return ard(np.nan_to_num(values), obs, [t.series for t in targets], scored)
+
+
+# --------------------------------------------------------------------------- forecasting baselines
+FORECASTS = ("last_year", "same_months", "trend")
+
+
+def _annual(rows: list[Target], year: int) -> Target | None:
+    """The row of a whole calendar year, if the series has one."""
+    for o in rows:
+        if o.start == dt.date(year, 1, 1) and o.end == dt.date(year, 12, 31):
+            return o
+    return None
+
+
+def _forecast(t: Target, known: list[Target], kind: str) -> float:
+    year = t.start.year
+    if kind == "same_months":
+        for o in known:
+            if o.start == _year_earlier(t.start) and o.end == _year_earlier(t.end):
+                return o.value * t.days / o.days
+        return float("nan")
+    last = _annual(known, year - 1)
+    if last is None:
+        return float("nan")
+    if kind == "last_year":
+        return _rate(last) * t.days
+    before = _annual(known, year - 2)
+    if before is None:
+        return float("nan")
+    return max(0.0, 2 * _rate(last) - _rate(before)) * t.days
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def forecast_predictions(targets: list[Target], until: dt.date | None = None) -> dict[str, np.ndarray]:
+    """Naive forecasts of every scored row from earlier figures of its series only.
+
+    * ``last_year``: the daily rate of the series' previous calendar year (a whole-year row), times the row's days;
+    * ``same_months``: the row of the same period a year earlier, scaled to the row's days;
+    * ``trend``: the previous year's daily rate carried on by the change from the year before (clipped at 0).
+
+    A row is forecast from the rows of its series that end before it starts; with ``until`` (the last day
+    the calibration saw), a row after it is forecast only from rows ending by ``until`` (what was known
+    when the projection was made). NaN where the earlier figures a forecast needs are missing.
+    """
+    out = {k: np.full(len(targets), np.nan) for k in FORECASTS}
+    for k, t in enumerate(targets):
+        if not t.scored:
+            continue
+        horizon = t.start if until is None or t.end <= until else min(t.start, until + dt.timedelta(days=1))
+        known = [o for o in targets if o.series == t.series and o.end < horizon]
+        for kind in FORECASTS:
+            out[kind][k] = _forecast(t, known, kind)
+    return out

@@ -47,7 +47,8 @@ def add_validate_parser(subparsers):
 
 def cmd_validate(args) -> int:
     """Run the seeds, print the table, write validation.csv/json and plots."""
-    from sim.analysis.validation import format_table, validate
+    from sim.analysis.validation import validate
+    from sim.analysis.validation_report import format_table
 
     _check_seeds(args.seeds)
     workers = _check_workers(args.workers)
