@@ -1,7 +1,8 @@
-"""The teaching demo: a Mesa SolaraViz app with levers, maps and live charts.
+"""The teaching demo: a Solara page on Mesa's model controls, with levers, maps and live charts.
 
-Run it with ``python run.py demo [SCENARIO]``; :func:`sim.demo.server.serve` is the entry
-point. :mod:`sim.demo.levers`, :mod:`sim.demo.state`, :mod:`sim.plots.svg`,
-:mod:`sim.plots.charts` and :mod:`sim.demo.server` import without the ``demo`` extra (the
-server loads solara and uvicorn only when it starts); :mod:`sim.demo.app` needs solara.
+Run it with ``corridor demo [SCENARIO]``; :func:`sim.demo.server.serve` is the entry point.
+:mod:`sim.demo.levers`, :mod:`sim.demo.state`, :mod:`sim.demo.server` and the drawings
+(:mod:`sim.plots.maps`, :mod:`sim.plots.svg`) import without the ``demo`` extra (the server loads
+solara and uvicorn only when it starts); :mod:`sim.demo.app`, :mod:`sim.demo.views` and
+:mod:`sim.demo.mesa_adaptation` need solara and mesa's visualization.
 """

@@ -5,8 +5,8 @@ and using it), runs Solara's Starlette app under uvicorn on that socket (Solara'
 way to deploy), and prints the address only once the server is listening, with this
 machine's LAN addresses when it listens on all interfaces.
 
-Offline: :func:`go_offline` turns off Solara's telemetry and its server-side CDN fallback
-(the front end comes from the ``solara-assets`` package), and :func:`guard_network` makes
+Offline: :func:`go_offline` sets Solara's own settings so that it sends no telemetry and never fetches
+from a CDN (the front end comes from the ``solara-assets`` package), and :func:`guard_network` makes
 the server process refuse, and log, any connection to an address that is not this machine.
 """
 
@@ -28,33 +28,32 @@ from sim.scenario.loader import load_scenario
 ENV_SCENARIO = "CORRIDOR_DEMO_SCENARIO"
 APP_NAME = "sim.demo.app:Page"
 BLOCKED = "offline demo: blocked a connection to"
-REFUSED = "offline demo: refused to fetch"
-log = logging.getLogger("sim.demo")
 
 
 # --------------------------------------------------------------------------- offline guards
-class _NoNetwork:
-    """Stands in for ``requests`` in Solara's CDN helper: never fetches, always fails."""
-
-    @staticmethod
-    def get(url, *args, **kwargs):
-        log.warning("%s %s (asset missing from solara-assets?)", REFUSED, url)
-        raise RuntimeError(f"{REFUSED} {url}")
+OFFLINE_CDN = "offline://solara-assets-only/"
+"""Solara's CDN setting in the demo: no client can fetch from it, so an asset missing from solara-assets is
+a 404 (which the browser test catches) instead of a download."""
+OFFLINE_SETTINGS = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_PROXY": "True",
+                    "SOLARA_ASSETS_CDN": OFFLINE_CDN, "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def go_offline() -> None:
-    """Keep Solara from contacting anything but this machine.
+    """Keep Solara from contacting anything but this machine, with Solara's own settings (nothing patched).
 
-    Turns off Solara's telemetry (mixpanel) and makes its CDN proxy serve only the files
-    that the ``solara-assets`` package installed, instead of fetching missing ones.
+    Turns off Solara's telemetry (mixpanel) and its banner (its corner link overlaps the charts on a
+    projector), and keeps its asset proxy on, serving the files of the ``solara-assets`` package, with
+    :data:`OFFLINE_CDN` as the address it would fetch a missing file from. The settings go into the
+    environment (read when Solara starts) and onto Solara's settings objects (if it has started already).
     """
-    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    import solara.server.cdn_helper as cdn_helper
+    os.environ.update(OFFLINE_SETTINGS)
     import solara.server.settings as server_settings
+    import solara.settings
 
     server_settings.telemetry.mixpanel_enable = False
-    server_settings.theme.show_banner = False  # its corner link overlaps the charts on a projector
-    cdn_helper.requests = _NoNetwork()
+    server_settings.theme.show_banner = False
+    solara.settings.assets.proxy = True
+    solara.settings.assets.cdn = OFFLINE_CDN
 
 
 def is_local(host) -> bool:
@@ -205,6 +204,9 @@ def serve(scenario: str | Path | None = None, host: str = "127.0.0.1", port: int
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     go_offline()
     guard_network()
+    from sim.demo.mesa_adaptation import check_versions
+
+    check_versions()  # a clear error now, rather than a broken page later
     import uvicorn
 
     print(f"Corridor demo ({path}): starting…", flush=True)

@@ -115,7 +115,6 @@ class DemoState:
         self.values = {lv.name: lv.default for lv in self.levers}
         self.changes = {lv.name: scheduled_changes(self.base, lv) for lv in self.levers}
         self.seed: int = self.base.seed
-        self.days_per_step = None  # the page's reactive "Render Interval" (days per Step), set by the app
         self.model: DemoModel | None = None
 
     def pinned(self) -> dict[str, Any]:

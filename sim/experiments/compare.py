@@ -226,32 +226,16 @@ def markdown_table(table: pd.DataFrame) -> str:
 
 
 def differences_figure(table: pd.DataFrame):
-    """Figure of each outcome's difference from the baseline with its 95 % interval (one panel each).
+    """Each outcome's difference from the baseline (see :func:`sim.plots.experiment_plots.differences_figure`)."""
+    from sim.plots.experiment_plots import differences_figure as draw
 
-    Constrained layout keeps the figure title clear of the panel titles.
-    """
-    from sim.plots.experiment_plots import plt
-
-    outs = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(1, len(outs), figsize=(2.6 * len(outs), 2.8), squeeze=False, layout="constrained")
-    for ax, o in zip(axes[0], outs, strict=True):
-        g = table[table["outcome"] == o]
-        y = np.arange(len(g))
-        lo = (g["diff"] - g["ci_low"]).fillna(0).to_numpy()
-        hi = (g["ci_high"] - g["diff"]).fillna(0).to_numpy()
-        ax.errorbar(g["diff"], y, xerr=[lo, hi], fmt="o", capsize=3)
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_yticks(y, g["scenario"], fontsize=7)
-        ax.set_title(o, fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
-    fig.suptitle(f"Difference from {table['baseline'].iloc[0]} (95 % interval)", fontsize=9)
-    return fig
+    return draw(table)
 
 
 def _plot_differences(table: pd.DataFrame, path: Path) -> None:
-    from sim.plots.experiment_plots import _save
+    from sim.plots.experiment_plots import differences
 
-    _save(differences_figure(table), path)
+    differences(table, path)
 
 
 def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: int = 0,

@@ -213,7 +213,9 @@ class Population:
             rows = self.travelling_rows()
         else:
             rows = self.live_rows()
-        return rows[np.isin(self.state[rows], states)]
+        wanted = np.zeros(len(JourneyState), dtype=bool)
+        wanted[list(states)] = True
+        return rows[wanted[self.state[rows]]]
 
     def people(self, rows=None) -> int:
         """People in ``rows`` (all rows if None)."""

@@ -13,18 +13,39 @@ from matplotlib.figure import Figure
 
 from sim.files import atomic_write_bytes
 
+DPI = 110  # every PNG is written at this resolution
 
-def save_png(fig: Figure, path: Path, title: str | None = None, rect=(0, 0, 1, 1), title_size: float = 13) -> Path:
+
+def new_figure(width: float, height: float, dpi: float = DPI, **kwargs) -> Figure:
+    """A figure (inches) with its own Agg canvas: no pyplot, no global state, drawable at once."""
+    fig = Figure(figsize=(width, height), dpi=dpi, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_png(fig: Figure, path: Path, title: str | None = None, rect=(0, 0, 1, 1), title_size: float = 13,
+             tight: bool = True) -> Path:
     """Add the title, lay out and write a figure as PNG: atomically, with deterministic bytes.
 
     No timestamp or software tag goes into the file, so the same run draws the same bytes.
+
+    Args:
+        fig: The figure.
+        path: The PNG to write.
+        title: Figure title (a suptitle), if any.
+        rect: Where the tight layout may put the axes (figure fractions).
+        title_size: Title size in points.
+        tight: Apply the tight layout; False for figures laid out already (a layout engine, or axes
+            placed in pixels such as the maps).
+
     """
     if title:
         fig.suptitle(title, fontsize=title_size, fontweight="bold")
-    fig.tight_layout(rect=rect)
+    if tight and fig.get_layout_engine() is None:
+        fig.tight_layout(rect=rect)
     FigureCanvasAgg(fig)  # draw with Agg whatever the global backend
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     atomic_write_bytes(Path(path), buf.getvalue())
     return Path(path)
 

@@ -1,4 +1,4 @@
-"""Plots for ensembles, sweeps, sensitivity and comparisons (matplotlib, Agg).
+"""Plots for ensembles, sweeps, sensitivity and comparisons.
 
 * :func:`fan_chart`: small multiples, one panel per border (PL, LT, LV),
   shared axes, median with 25-75 % and 5-95 % bands, seed count in the title;
@@ -6,43 +6,32 @@
 * :func:`plot_outcomes_vs_parameters`: each outcome against each parameter,
   runs as dots, median with 25-75 % and 5-95 % seed bands.
 * :func:`tornado`: sorted horizontal bars with error bars.
+* :func:`differences_figure` / :func:`differences`: each outcome's difference from the baseline.
+
+Figures use the object-oriented API on their own Agg canvas (:func:`sim.plots.base.new_figure`: no
+pyplot, no global backend) and constrained layout, and are written by :func:`sim.plots.base.save_png`
+(atomically, with deterministic bytes). Colours come from the series palette of :mod:`sim.plots.style`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from sim.plots.base import new_figure, save_png
+from sim.plots.style import series_colour
 
 BORDERS = ("PL", "LT", "LV")
-COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
-
-
-def _save(fig, path: Path) -> Path:
-    """Write ``fig`` as PNG atomically (a killed run leaves a ``.*.tmp`` the next start removes)."""
-    import io
-
-    from sim.files import atomic_write_bytes
-
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
+GREY = "#7f7f7f"
 
 
 def _label(value) -> object:
     """A hashable stand-in for a parameter value: mappings and lists become sorted JSON text."""
     if isinstance(value, (dict, list, tuple, set)):
-        import json
-
         return json.dumps(sorted(value) if isinstance(value, set) else value, sort_keys=True, default=str)
     return value
 
@@ -62,8 +51,8 @@ def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries
         The path written.
 
     """
-    fig, axes = plt.subplots(1, len(countries), figsize=(4.2 * len(countries), 3.4), sharex=True, sharey=True,
-                             squeeze=False)
+    fig = new_figure(4.2 * len(countries), 3.6, layout="constrained")
+    axes = fig.subplots(1, len(countries), sharex=True, sharey=True, squeeze=False)
     overlay = len(bands) > 1
     for ax, c in zip(axes[0], countries, strict=True):
         for k, (label, b) in enumerate(bands.items()):
@@ -71,7 +60,7 @@ def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries
             if sub.empty:
                 continue
             x = pd.to_datetime(sub["date"])
-            col = COLOURS[k % len(COLOURS)]
+            col = series_colour(k)
             ax.fill_between(x, sub["q05"], sub["q95"], color=col, alpha=0.12 if overlay else 0.2, lw=0,
                             label=None if overlay else "5-95 %")
             ax.fill_between(x, sub["q25"], sub["q75"], color=col, alpha=0.3 if overlay else 0.4, lw=0,
@@ -84,8 +73,7 @@ def fan_chart(bands: dict[str, pd.DataFrame], metric: str, path: Path, countries
     axes[0][0].legend(loc="upper left", fontsize=8)
     seeds = n_seeds or {}
     desc = ", ".join(f"{k}: {v}" for k, v in seeds.items()) if overlay else f"{next(iter(seeds.values()), '?')}"
-    fig.suptitle(f"{metric} by border - median, 25-75 % and 5-95 % bands ({desc} seeds)", y=1.03)
-    return _save(fig, path)
+    return save_png(fig, path, f"{metric} by border - median, 25-75 % and 5-95 % bands ({desc} seeds)", title_size=11)
 
 
 def _bands_by_x(x: np.ndarray, y: np.ndarray, max_levels: int = 12) -> pd.DataFrame:
@@ -124,7 +112,8 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
     for o in outcomes:
         sub = ok[ok["outcome"] == o]
         n = len(parameters)
-        fig, axes = plt.subplots(1, n, figsize=(3.8 * n, 3.2), sharey=True, squeeze=False)
+        fig = new_figure(3.8 * n, 3.4, layout="constrained")
+        axes = fig.subplots(1, n, sharey=True, squeeze=False)
         for ax, p in zip(axes[0], parameters, strict=True):
             xs = pd.to_numeric(sub[p], errors="coerce")
             if xs.isna().all():  # categorical values
@@ -132,13 +121,13 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
                 xs = sub[p].astype(str).map(cats).astype(float)
                 ax.set_xticks(list(cats.values()), list(cats.keys()), rotation=30)
             x, y = xs.to_numpy(dtype=float), sub["value"].to_numpy(dtype=float)
-            ax.scatter(x, y, s=6, alpha=0.25, color="grey", lw=0)
+            ax.scatter(x, y, s=6, alpha=0.25, color=GREY, lw=0)
             others = [q for q in parameters if q != p]
             groups = sub.groupby(others[0] if len(others) == 1 else others, sort=True).groups if others else {}
             if others and 1 < len(groups) <= 6 and sub[p].nunique() <= 12:  # grid: a line per other setting
                 for k, (key, idx) in enumerate(groups.items()):
                     q = _bands_by_x(x[sub.index.get_indexer(idx)], y[sub.index.get_indexer(idx)])
-                    col = COLOURS[k % len(COLOURS)]
+                    col = series_colour(k)
                     key = key if isinstance(key, tuple) else (key,)
                     label = ", ".join(f"{o.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{o.split('.')[-1]}={v}"
                                       for o, v in zip(others, key, strict=True))
@@ -147,17 +136,18 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
                 ax.legend(fontsize=6)
             elif len(x):
                 q = _bands_by_x(x, y)
-                ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.2, color="tab:blue", lw=0, label="5-95 %")
-                ax.fill_between(q.index, q[0.25], q[0.75], alpha=0.4, color="tab:blue", lw=0, label="25-75 %")
-                ax.plot(q.index, q[0.5], color="tab:blue", marker=".", label="median")
+                col = series_colour(0)
+                ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.2, color=col, lw=0, label="5-95 %")
+                ax.fill_between(q.index, q[0.25], q[0.75], alpha=0.4, color=col, lw=0, label="25-75 %")
+                ax.plot(q.index, q[0.5], color=col, marker=".", label="median")
             ax.set_xlabel(p, fontsize=8)
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel(o)
         if axes[0][0].get_legend() is None and axes[0][0].get_legend_handles_labels()[0]:
             axes[0][0].legend(fontsize=7)
-        fig.suptitle(f"{o} against each parameter: median and 5-95 % band over seeds"
-                     + (" and the other parameters" if len(parameters) > 1 else ""), y=1.02)
-        paths.append(_save(fig, folder / f"{o}.png"))
+        title = (f"{o} against each parameter: median and 5-95 % band over seeds"
+                 + (" and the other parameters" if len(parameters) > 1 else ""))
+        paths.append(save_png(fig, Path(folder) / f"{o}.png", title, title_size=11))
     return paths
 
 
@@ -183,18 +173,51 @@ def tornado(names: list[str], values: np.ndarray, errors: np.ndarray | None, tit
     order = np.argsort(np.nan_to_num(values, nan=-np.inf))
     y = np.arange(len(names))
     h = 0.4 if second else 0.7
-    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.5))
+    fig = new_figure(6.5, 0.45 * len(names) + 1.5, layout="constrained")
+    ax = fig.subplots()
     err = None if errors is None else np.asarray(errors)[order]
-    ax.barh(y + (h / 2 if second else 0), np.asarray(values)[order], height=h, xerr=err, color="tab:blue",
+    ax.barh(y + (h / 2 if second else 0), np.asarray(values)[order], height=h, xerr=err, color=series_colour(0),
             label=first_label or None, capsize=3)
     if second:
         v2, e2, lab2 = second
         ax.barh(y - h / 2, np.asarray(v2)[order], height=h, xerr=None if e2 is None else np.asarray(e2)[order],
-                color="tab:orange", label=lab2, capsize=3)
+                color=series_colour(1), label=lab2, capsize=3)
     ax.set_yticks(y, [names[i] for i in order], fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     if second or first_label:
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
+
+
+def differences_figure(table: pd.DataFrame) -> Figure:
+    """Each outcome's difference from the baseline with its 95 % interval, one panel per outcome.
+
+    Args:
+        table: The comparison table (``outcome, baseline, scenario, diff, ci_low, ci_high``).
+
+    Returns:
+        The figure (constrained layout keeps the figure title clear of the panel titles).
+
+    """
+    outs = list(dict.fromkeys(table["outcome"]))
+    fig = new_figure(2.6 * len(outs), 2.8, layout="constrained")
+    axes = fig.subplots(1, len(outs), squeeze=False)
+    for ax, o in zip(axes[0], outs, strict=True):
+        g = table[table["outcome"] == o]
+        y = np.arange(len(g))
+        lo = (g["diff"] - g["ci_low"]).fillna(0).to_numpy()
+        hi = (g["ci_high"] - g["diff"]).fillna(0).to_numpy()
+        ax.errorbar(g["diff"], y, xerr=[lo, hi], fmt="o", capsize=3, color=series_colour(0))
+        ax.axvline(0, color=GREY, lw=0.8)
+        ax.set_yticks(y, g["scenario"], fontsize=7)
+        ax.set_title(o, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle(f"Difference from {table['baseline'].iloc[0]} (95 % interval)", fontsize=9)
+    return fig
+
+
+def differences(table: pd.DataFrame, path: Path) -> Path:
+    """Write :func:`differences_figure` of a comparison table as a PNG."""
+    return save_png(differences_figure(table), path)

@@ -11,10 +11,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from sim.outcomes.observed import build_targets, load_observed
+from sim.outcomes.observed import build_targets
 from sim.outcomes.sources import TableSeries
 from sim.outcomes.values import observed_comparison
 from sim.plots.base import date_axis, fmt_date, save_png
+from sim.plots.style import OBSERVED_COLOUR, SIMULATED_COLOUR
+from sim.scenario.observed_file import load_observed
 from sim.scenario.schema import Scenario
 
 
@@ -54,18 +56,18 @@ def observed_vs_simulated(comparison: pd.DataFrame, source: TableSeries, path: P
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     sim_start = pd.Timestamp(source.start)
     sim_end = sim_start + pd.Timedelta(days=source.days - 1)
-    one_day, sim_colour = pd.Timedelta(days=1), "tab:orange"
+    one_day, sim_colour = pd.Timedelta(days=1), SIMULATED_COLOUR
     for ax, ((country, metric), grp) in zip(axes, groups, strict=False):
         cumulative = (grp["aggregation"] == "cumulative").all()
         for row in grp.itertuples(index=False):
             start, end = pd.Timestamp(row.period_start), pd.Timestamp(row.period_end)
             if cumulative:  # points at the period end, on top of the simulated running total
-                ax.plot([end], [row.value], "o", color="black", markersize=7, zorder=4)
+                ax.plot([end], [row.value], "o", color=OBSERVED_COLOUR, markersize=7, zorder=4)
                 if not np.isnan(row.simulated):
                     ax.plot([end], [row.simulated], "s", color=sim_colour, markersize=7, zorder=4)
                 continue
-            ax.plot([start, end + one_day], [row.value] * 2, color="black", linewidth=3, solid_capstyle="butt")
-            ax.plot([start + (end - start) / 2], [row.value], "o", color="black", markersize=5)
+            ax.plot([start, end + one_day], [row.value] * 2, color=OBSERVED_COLOUR, linewidth=3, solid_capstyle="butt")
+            ax.plot([start + (end - start) / 2], [row.value], "o", color=OBSERVED_COLOUR, markersize=5)
             if not np.isnan(row.simulated):
                 ax.plot([max(start, sim_start), min(end, sim_end) + one_day], [row.simulated] * 2, color=sim_colour,
                         linewidth=3, linestyle="-" if row.coverage >= 0.999 else ":", solid_capstyle="butt")
@@ -89,7 +91,7 @@ def observed_vs_simulated(comparison: pd.DataFrame, source: TableSeries, path: P
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes[len(groups):]:
         ax.set_visible(False)
-    handles = [Line2D([], [], color="black", linewidth=3, marker="o", label="observed (official figure)"),
+    handles = [Line2D([], [], color=OBSERVED_COLOUR, linewidth=3, marker="o", label="observed (official figure)"),
                Line2D([], [], color=sim_colour, linewidth=3, marker="s", label="simulated, same period and metric"),
                Line2D([], [], color=sim_colour, linewidth=3, linestyle=":", label="simulated, period partly simulated"),
                Rectangle((0, 0), 1, 1, color="#f3f3f3", label="simulated time span")]

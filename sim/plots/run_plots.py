@@ -1,59 +1,35 @@
 """PNG plots of one run: border pressure, journey states, arrivals, a flow map, observed vs simulated.
 
 Each plot function writes one PNG and returns its path. Figures use the object-oriented API on an Agg
-canvas (no pyplot, no global state) and are saved without timestamps: same input, same bytes.
+canvas (no pyplot, no global state) and are saved without timestamps: same input, same bytes. Colours,
+markers and labels come from :mod:`sim.plots.style`; the flow map is drawn by :mod:`sim.plots.maps`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 
-from sim.plots.base import daily_series, date_axis, fmt_date, save_png
+from sim.plots.base import daily_series, date_axis, fmt_date, new_figure, save_png
+from sim.plots.maps.layout import ZOOM_KINDS, corridor_names, places_from_scenario, zoom_box
+from sim.plots.maps.mpl import MplMap, legend_handles, map_axes
 from sim.plots.observed_plot import draw_observed
-from sim.plots.style import country_colour
+from sim.plots.style import (
+    ACTIVE_STATES,
+    COUNTRY_NAMES,
+    KIND_STYLE,
+    MODE_STYLE,
+    OUTCOME_STATES,
+    country_colour,
+    series_colour,
+)
+from sim.plots.text import LabelFont
 from sim.scenario.schema import Scenario
-
-COUNTRY_NAMES = {"PL": "Poland", "LT": "Lithuania", "LV": "Latvia", "BY": "Belarus", "DE": "Germany"}
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#aec7e8", "#ffbb78", "#98df8a"]
-KIND_STYLE = {  # colour, marker, base marker size
-    "origin": ("#d95f02", "o", 40), "air_hub": ("#7570b3", "s", 35), "minsk": ("#e7298a", "*", 160),
-    "staging": ("#a6761d", "^", 40), "border_segment": ("#1b9e77", "D", 25),
-    "eu_transit": ("#66a61e", "v", 35), "destination": ("#1f78b4", "P", 50),
-}
-MODE_COLOURS = {"flight": "#8c84c9", "road": "#7f7f7f", "forest": "#2e8b57", "onward": "#3182bd"}
-# state -> (readable label, colour): people on the journey (vivid); not started or outcomes (muted; death black)
-ACTIVE_STATES = {
-    "booked": ("booked, waiting for the flight", "#bdbdbd"),
-    "in_minsk": ("in Minsk", "#e7298a"), "to_border": ("moving to the border", "#fdae61"),
-    "at_border": ("at the border (Belarusian side)", "#d7191c"), "attempting": ("crossing tonight", "#8b0000"),
-    "crossed": ("crossed, moving on in the EU", "#2b83ba"), "detained": ("detained in the EU", "#5e3c99"),
-    "asylum": ("asylum claim, open reception", "#abdda4"), "returning": ("returning to Minsk", "#a6761d"),
-    "waiting_return": ("in Minsk, waiting to fly home", "#f4a6c8"),
-}
-OUTCOME_STATES = {  # with the people not yet started (waiting at the origin) at the bottom
-    "prospective": ("at origin, no seat yet (not started)", "#f7e4a3"),
-    "at_destination": ("reached EU destination", "#9ecae1"), "protected": ("granted protection", "#c7e9c0"),
-    "deported": ("deported from the EU", "#fdd0a2"), "repatriated": ("repatriated from Minsk", "#dadaeb"),
-    "returned_home": ("flew home on own ticket", "#cccccc"), "stayed_home": ("gave up before flying", "#e6e6e6"),
-    "dead": ("died", "#252525"),
-}
-MAIN_PLACES = ("minsk", "grodno", "brest", "berlin", "warsaw", "vilnius", "riga", "benghazi", "baghdad",
-               "istanbul", "damascus", "erbil", "beirut", "dubai", "moscow", "bialystok", "amsterdam", "paris")
-ZOOM_BOX = (22.0, 29.0, 51.5, 56.5)  # lon min, lon max, lat min, lat max of the border zoom
-BORDER_LABEL_OFFSET = {"PL": (-1.6, -0.65), "LT": (-2.8, 0.5), "LV": (-0.6, 0.5)}  # from the mean of its segments
-LABEL_OFFSET = {  # points from the place; where the default position collides with a neighbour
-    "bruzgi": (6, -10), "bialystok": (-6, 4), "vilnius": (7, 3), "damascus": (6, -9), "usnarz": (7, 1),
-    "krynki": (7, -6), "bobrowniki": (7, -6), "michalowo": (7, -6), "bialowieza": (7, -3), "kraslava": (6, 3),
-    "silene": (-6, -10)}
 
 
 def counting_label(country: str, rules: list | None) -> str:
@@ -165,7 +141,7 @@ def arrivals_by_route(daily: pd.DataFrame, path: Path, carriers: Mapping | None 
     base = np.zeros(len(weekly))
     for i, route in enumerate(weekly.columns):
         ax.bar(weekly.index + pd.Timedelta(days=3.5), weekly[route].values, width=6, bottom=base,
-               color=PALETTE[i % len(PALETTE)], label=_route_label(route, carriers, places))
+               color=series_colour(i), label=_route_label(route, carriers, places))
         base += weekly[route].values
     if len(weekly.columns):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, title="route")
@@ -176,86 +152,66 @@ def arrivals_by_route(daily: pd.DataFrame, path: Path, carriers: Mapping | None 
     return save_png(fig, path, "Arrivals in Minsk by route (weekly totals, weeks starting Monday)")
 
 
-def _draw_network(ax, flows: pd.DataFrame, places: Mapping, border_services: Mapping, zoom: bool) -> None:
-    """Links, places, borders and names on one axes (``zoom`` = border-region detail)."""
-    peak = max(float(flows["people"].max()) if len(flows) else 0.0, 1.0)
+def flow_map_figure(flows: pd.DataFrame, places: Mapping, border_services: Mapping,
+                    named: Sequence[str] = ()) -> tuple[Figure, list[MplMap]]:
+    """The flow map's figure (1760×990 pixels): the whole corridor and the Belarus border region.
+
+    Args:
+        flows: Cumulative people per link (``from_place, to_place, mode, people``).
+        places: Place id → dict with ``name, lat, lon, country, kind``.
+        border_services: Country → border service (the keys name the border countries).
+        named: Places the corridor map names whenever there is room (:func:`~sim.plots.maps.layout.corridor_names`).
+
+    Returns:
+        The figure and its two maps (corridor, border region).
+
+    """
+    places = places_from_scenario(places)
+    edges = [(r.from_place, r.to_place, r.mode) for r in flows.itertuples(index=False)]
+    people_on = flows["people"].astype(float).tolist()
     passing = pd.concat([flows.groupby(col)["people"].sum() for col in ("from_place", "to_place")], axis=1)
     passing = passing.fillna(0).max(axis=1).to_dict()  # people through a place: the larger of in- and outflow
-    for row in sorted(flows.itertuples(index=False), key=lambda r: r.people):  # thick links on top
-        a, b = places.get(row.from_place), places.get(row.to_place)
-        if a is None or b is None:
-            continue
-        style = ({"color": "#cfcfcf", "linewidth": 0.6, "zorder": 1} if row.people <= 0 else
-                 {"color": MODE_COLOURS.get(row.mode, "#555"), "linewidth": 0.8 + 9 * row.people / peak,
-                  "alpha": 0.75, "solid_capstyle": "round", "zorder": 2})
-        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], **style)
-    for i, c in enumerate(sorted(border_services)):
-        segs = sorted((p for p in places.values() if p["country"] == c and p["kind"] == "border_segment"),
-                      key=lambda p: p["lat"])
-        if not segs:
-            continue
-        lons, lats = [p["lon"] for p in segs], [p["lat"] for p in segs]
-        colour = country_colour(c, i)
-        ax.plot(lons, lats, color=colour, linewidth=2.5 if zoom else 1.5, linestyle="--", zorder=3)
-        if zoom:  # label on the EU side of the line
-            (dx, dy), name = BORDER_LABEL_OFFSET.get(c, (-0.8, 0.0)), COUNTRY_NAMES.get(c, c)
-            ax.text(np.mean(lons) + dx, np.mean(lats) + dy, f"{c} border ({name})", color=colour, fontsize=10,
-                    fontweight="bold", ha="left", va="center", zorder=6,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.85})
-    lon0, lon1, lat0, lat1 = ZOOM_BOX
-    for pid, p in places.items():
-        colour, marker, size = KIND_STYLE.get(p["kind"], ("#555555", "o", 30))
-        size = size * (1.0 if zoom else 0.6) + 2.5 * math.sqrt(passing.get(pid, 0.0))
-        ax.scatter(p["lon"], p["lat"], s=size, c=colour, marker=marker, edgecolors="black", linewidths=0.5, zorder=4)
-        inside = lon0 <= p["lon"] <= lon1 and lat0 <= p["lat"] <= lat1
-        if zoom:  # the zoom names staging areas, cities and the border segments people used
-            show = inside and (p["kind"] in ("minsk", "staging", "eu_transit") or passing.get(pid, 0) > 0)
-        else:  # the overview names main places outside the zoom box, and Minsk
-            show = pid in MAIN_PLACES and (not inside or p["kind"] == "minsk")
-        if show:
-            name = p["name"].split(" (")[0].split()[0] if p["kind"] == "staging" else p["name"].split(" (")[0]
-            left = zoom and p["kind"] in ("border_segment", "eu_transit")
-            offset = LABEL_OFFSET.get(pid, (-6, -3) if left else (6, 3))
-            ax.annotate(name, (p["lon"], p["lat"]), xytext=offset, textcoords="offset points", zorder=7,
-                        fontsize=8.5 if zoom else 8, ha="right" if offset[0] < 0 else "left",
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    fig = new_figure(16, 9)
+    countries = sorted(border_services)
+    common = {"counts": False, "place_font": LabelFont(14, bold=True), "border_countries": countries}
+    zoom_at = zoom_box(places, ZOOM_KINDS, margin=0.8)
+    zoom = MplMap(map_axes(fig, 875, 85, 600, 880), places, edges, box=zoom_at, title="Belarus border region",
+                  named=list(named[:1]), labels=14, named_kinds=("staging", "eu_transit"), **common)
+    lon0, lon1, lat0, lat1 = zoom.layout.projection.box
+    outside = [p for p, d in places.items() if not (lon0 <= d["lon"] <= lon1 and lat0 <= d["lat"] <= lat1)]
+    further = sorted(outside, key=lambda p: -passing.get(p, 0.0))  # the overview names what the zoom does not show
+    overview = MplMap(map_axes(fig, 15, 85, 840, 880), places, edges, title="Whole corridor",
+                      named=list(dict.fromkeys([*named, *further])), labels=0, **common)
+    if zoom_at is not None:
+        overview.mark_box(zoom.layout.projection.box, "border region: see right")
+    for m in (overview, zoom):
+        m.draw(passing, people_on)
+    peak = max(people_on, default=0.0)
+    kinds = [k for k in KIND_STYLE if any(p["kind"] == k for p in places.values())]
+    handles = legend_handles(kinds, [m for m in MODE_STYLE if m in set(flows["mode"])], countries, fig.dpi)
+    handles += [Line2D([], [], color="#666666", linewidth=overview.px(overview.layout.flow_width(share * peak, peak)),
+                       label=f"{round(peak * share):,} people") for share in (0.1, 0.5, 1.0) if peak]
+    fig.legend(handles=handles, loc="center right", bbox_to_anchor=(0.995, 0.5), fontsize=9,
+               title="line width: people over the run;\ncircle area: people passing a place", title_fontsize=9)
+    fig.suptitle("Flows of people along the corridor over the whole run", fontsize=15, fontweight="bold", y=0.985)
+    return fig, [overview, zoom]
 
 
-def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, path: Path) -> Path:
-    """Map of people moving along the network links: whole corridor and a zoom on the Belarus borders.
+def flow_map(flows: pd.DataFrame, places: Mapping, border_services: Mapping, path: Path,
+             named: Sequence[str] = ()) -> Path:
+    """Map of people moving along the network links over the run: whole corridor and the Belarus border region.
 
     Args:
         flows: Cumulative people per link (``from_place, to_place, mode, people``).
         places: Place id → dict with ``name, lat, lon, country, kind``.
         border_services: Country → border service (the keys name the border countries).
         path: Where to write the PNG.
+        named: Places the corridor map names whenever there is room.
 
     """
-    fig = Figure(figsize=(16, 9))
-    overview, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
-    _draw_network(overview, flows, places, border_services, zoom=False)
-    _draw_network(zoom, flows, places, border_services, zoom=True)
-    lon0, lon1, lat0, lat1 = ZOOM_BOX
-    overview.add_patch(Rectangle((lon0, lat0), lon1 - lon0, lat1 - lat0, fill=False, ec="black", lw=1, ls=":"))
-    overview.text(lon0, lat0 - 0.4, "border zone: see right", fontsize=8, ha="left", va="top")
-    zoom.set(xlim=(lon0, lon1), ylim=(lat0, lat1))
-    for ax, title in ((overview, "Whole corridor"), (zoom, "Belarus border region")):
-        mean_lat = np.mean([p["lat"] for p in places.values()] if ax is overview else [lat0, lat1])
-        ax.set_aspect(1 / math.cos(math.radians(mean_lat)), adjustable="datalim" if ax is overview else "box")
-        ax.set(title=title, xlabel="longitude (°E)", ylabel="latitude (°N)")
-        ax.grid(True, color="#eeeeee", linewidth=0.5)
-    peak = int(flows["people"].max()) if len(flows) else 0
-    handles = [Line2D([], [], color=c, linewidth=3, label=f"{m} link") for m, c in MODE_COLOURS.items()]
-    handles += [Line2D([], [], color="#cfcfcf", linewidth=0.6, label="link unused in this run"),
-                Line2D([], [], color="black", linestyle="--", label="border (through its crossing points)")]
-    handles += [Line2D([], [], color="#555", linewidth=0.8 + 9 * share, label=f"{round(peak * share):,} people")
-                for share in (0.1, 0.5, 1.0) if peak]
-    handles += [Line2D([], [], color=c, marker=m, linestyle="", markersize=7, markeredgecolor="black",
-                       label=k.replace("_", " ")) for k, (c, m, _) in KIND_STYLE.items()]
-    fig.legend(handles=handles, loc="center right", fontsize=8.5, title="line width = people over the run",
-               title_fontsize=8.5)
-    return save_png(fig, path, "Flows of people along the corridor over the whole run (marker size ~ people passing)",
-                 rect=(0, 0, 0.83, 1))
+    fig, _ = flow_map_figure(flows, places, border_services, named)
+    return save_png(fig, path, tight=False)
+
 
 def draw_run(daily: pd.DataFrame, flows: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path]:
     """Draw every plot of a run into ``folder``.
@@ -276,6 +232,6 @@ def draw_run(daily: pd.DataFrame, flows: pd.DataFrame, scenario: Scenario, folde
     paths = [border_pressure(daily, services, folder / "border_pressure.png"),
              journey_states(daily, folder / "journey_states.png"),
              arrivals_by_route(daily, folder / "arrivals_by_route.png", data["carriers"], places),
-             flow_map(flows, places, services, folder / "flow_map.png"),
+             flow_map(flows, places, services, folder / "flow_map.png", named=corridor_names(scenario)),
              draw_observed(daily, scenario, folder / "observed_vs_simulated.png")]
     return [p for p in paths if p is not None]

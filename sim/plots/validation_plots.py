@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.outcomes.observed import Target
 from sim.plots.base import save_png
-from sim.plots.style import country_colour
+from sim.plots.style import OBSERVED_COLOUR, SIMULATED_COLOUR, country_colour, series_colour
 
 
 def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, n_seeds: int, path: Path) -> Path:
@@ -46,15 +46,15 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
             alpha = 1.0 if t.scored else 0.35
             if t.aggregation == "cumulative":  # a running total: a point at the period's end
                 xe = pd.Timestamp(t.end)
-                ax.errorbar([xe], [med], yerr=[[med - lo], [hi - med]], fmt="s", color="tab:orange", capsize=5,
+                ax.errorbar([xe], [med], yerr=[[med - lo], [hi - med]], fmt="s", color=SIMULATED_COLOUR, capsize=5,
                             markersize=7, linewidth=2)
-                ax.plot([xe], [t.value], "o", color="black", markersize=6)
-                ax.plot([pd.Timestamp(t.start), xe], [0, t.value], color="black", linewidth=0.6, alpha=0.4)
+                ax.plot([xe], [t.value], "o", color=OBSERVED_COLOUR, markersize=6)
+                ax.plot([pd.Timestamp(t.start), xe], [0, t.value], color=OBSERVED_COLOUR, linewidth=0.6, alpha=0.4)
                 continue
-            ax.fill_between([x0, x1], [lo, lo], [hi, hi], color="tab:orange", alpha=0.25 * alpha, linewidth=0)
-            ax.plot([x0, x1], [med, med], color="tab:orange", linewidth=2.5, alpha=alpha)
-            ax.plot([x0, x1], [t.value, t.value], color="black", linewidth=1, alpha=0.5 * alpha)
-            ax.plot([xm], [t.value], "o", color="black", markersize=6, alpha=alpha)
+            ax.fill_between([x0, x1], [lo, lo], [hi, hi], color=SIMULATED_COLOUR, alpha=0.25 * alpha, linewidth=0)
+            ax.plot([x0, x1], [med, med], color=SIMULATED_COLOUR, linewidth=2.5, alpha=alpha)
+            ax.plot([x0, x1], [t.value, t.value], color=OBSERVED_COLOUR, linewidth=1, alpha=0.5 * alpha)
+            ax.plot([xm], [t.value], "o", color=OBSERVED_COLOUR, markersize=6, alpha=alpha)
             if not t.scored:
                 ax.annotate("not scored (period starts before the run)", (xm, t.value), fontsize=7,
                             textcoords="offset points", xytext=(4, 6))
@@ -74,9 +74,9 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
         ax.tick_params(axis="x", labelsize=8, rotation=30)
     for ax in axes[n:]:
         ax.set_visible(False)
-    handles = [Line2D([], [], color="black", marker="o", linewidth=1, label="observed (official figure)"),
-               Line2D([], [], color="tab:orange", linewidth=2.5, label="simulated median"),
-               Line2D([], [], color="tab:orange", alpha=0.3, linewidth=8, label="simulated 5–95 %")]
+    handles = [Line2D([], [], color=OBSERVED_COLOUR, marker="o", linewidth=1, label="observed (official figure)"),
+               Line2D([], [], color=SIMULATED_COLOUR, linewidth=2.5, label="simulated median"),
+               Line2D([], [], color=SIMULATED_COLOUR, alpha=0.3, linewidth=8, label="simulated 5–95 %")]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9)
     return save_png(fig, path, f"Observed vs simulated, {n_seeds} seeds", rect=(0, 0.05, 1, 1))
 
@@ -92,12 +92,13 @@ def plot_outcomes(daily: pd.DataFrame, path: Path, title: str = "") -> Path:
     stock = tot[tot["metric"] == "at_border"].pivot_table(index="date", columns="country", values="value")
     for i, c in enumerate(stock.columns):
         ax1.plot(stock.index, stock[c], label=f"at the {c} border", linewidth=1.8, color=country_colour(c, i))
-    ax1.plot(stock.index, stock.sum(axis=1), color="black", linewidth=1.2, label="all borders")
+    ax1.plot(stock.index, stock.sum(axis=1), color=OBSERVED_COLOUR, linewidth=1.2, label="all borders")
     ax1.set_title("People waiting or crossing at the borders (stranded)", fontsize=10.5)
     ax1.legend(fontsize=8)
-    for metric, country, label, colour in [("repatriated", None, "repatriated from Minsk", "#009e73"),
-                                            ("onward_arrivals", "DE", "onward arrivals in Germany", "#222222"),
-                                            ("deaths", None, "deaths at the border (x100)", "#8c564b")]:
+    lines = [("repatriated", None, "repatriated from Minsk", country_colour("BY")),
+             ("onward_arrivals", "DE", "onward arrivals in Germany", country_colour("DE")),
+             ("deaths", None, "deaths at the border (x100)", series_colour(6))]
+    for metric, country, label, colour in lines:
         part = tot[tot["metric"] == metric]
         if country:
             part = part[part["country"] == country]

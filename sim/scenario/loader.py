@@ -203,18 +203,32 @@ def is_network_fragment(path) -> bool:
 
 
 def check_network_fragment(path) -> str:
-    """Validate a network file on its own (places, links, and that links join known places)."""
+    """Validate a network file on its own: its places, its links, and that every link joins a known place.
+
+    A network file may add to another one in its folder (``russia_route.yaml`` adds to ``corridor.yaml``,
+    and scenarios name both in ``extends:``): a link may join the places of the other network files there.
+    """
     path = Path(path)
     data, lines = read_yaml(path)
     try:
         network = schema.NetworkFileSpec.model_validate(data)
     except ValidationError as exc:
         raise_validation(exc, {k: (str(path), v) for k, v in lines.items()}, str(path))
+    others: dict[str, str] = {}
+    for sibling in sorted(path.parent.glob("*.y*ml")):
+        if sibling.resolve() != path.resolve() and is_network_fragment(sibling):
+            others.update({pid: sibling.name for pid in read_yaml(sibling)[0].get("places", {})})
+    used = set()
     for i, link in enumerate(network.links):
         for end in (link.from_, link.to):
-            if end not in network.places:
-                raise ScenarioError(f"the link joins '{end}', which is not among the places.", file=str(path),
-                                    line=lines.get(("links", str(i))), key_path=f"links.{i}",
-                                    hint=did_you_mean(end, network.places) or "add the place or fix the link.")
-    return (f"network file ({len(network.places)} places, {len(network.links)} links), used by scenarios "
+            if end in network.places:
+                continue
+            if end not in others:
+                raise ScenarioError(f"the link joins '{end}', which is not among the places (of this file or of the "
+                                    "network files beside it).", file=str(path), line=lines.get(("links", str(i))),
+                                    key_path=f"links.{i}", hint=did_you_mean(end, [*network.places, *others])
+                                    or "add the place or fix the link.")
+            used.add(others[end])
+    adds = f"; its links also join places of {', '.join(sorted(used))}" if used else ""
+    return (f"network file ({len(network.places)} places, {len(network.links)} links{adds}), used by scenarios "
             "through 'extends:'; checked on its own.")

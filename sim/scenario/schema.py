@@ -8,34 +8,16 @@ description in ``docs/model.md`` explains how each one is used.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-Probability = float
+from sim.scenario.fields import FLAT, Date, Monthly, Probability
 
-
-def _iso_date(value):
-    """A date, or text written as YYYY-MM-DD: the one conversion the schema allows (see docs/model.md)."""
-    if isinstance(value, dt.datetime):
-        raise ValueError("write a date without a time of day (YYYY-MM-DD)")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"'{value.strip()}' is not a calendar date") from None
-    raise ValueError("write a date as YYYY-MM-DD")
-
-
-Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 PLACE_KINDS = ("origin", "air_hub", "gateway", "minsk", "staging", "border_segment", "eu_transit", "destination")
 VISA_TYPES = ("tourist", "study", "work")  # the Russian visas people entered on in 2022–2025 (DOMAIN.md)
-FLAT = [1.0] * 12
 LINK_MODES = ("flight", "road", "forest", "onward")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -123,16 +105,8 @@ class DemandSpec(Strict):
     scale: float = Field(default=1.0, ge=0, le=1000, description="multiplies every origin's demand")
     party_size: PartySizeSpec = PartySizeSpec()
     patience_days: float = Field(default=60, gt=0, description="mean days a prospective traveller waits for a seat")
-    seasonality: list[float] = Field(default=FLAT, min_length=12, max_length=12,
-                                     description="monthly multipliers of new travellers, January first")
+    seasonality: Monthly = Field(default=FLAT, description="monthly multipliers of new travellers, January first")
     origins: dict[str, OriginDemandSpec]
-
-    @field_validator("seasonality")
-    @classmethod
-    def _monthly(cls, values):
-        if any(not 0 <= v <= 100 for v in values):
-            raise ValueError("monthly multipliers must lie between 0 and 100")
-        return values
 
 
 class RouteSpec(Strict):
@@ -225,13 +199,6 @@ class CountingRuleSpec(Strict):
 class BorderServiceSpec(Strict):
     """One country's border guard."""
 
-    @field_validator("detection_seasonality", check_fields=False)
-    @classmethod
-    def _monthly(cls, values):
-        if any(not 0 <= v <= 100 for v in values):
-            raise ValueError("monthly multipliers must lie between 0 and 100")
-        return values
-
     name: str
     reception: str = Field(description="place where apprehended people are held")
     apprehension_capacity_per_day: int = Field(ge=0)
@@ -243,9 +210,8 @@ class BorderServiceSpec(Strict):
     inland_detection: Probability = Field(default=0.2, ge=0, le=1)
     policy: BorderPolicySpec = BorderPolicySpec()
     counts: list[CountingRuleSpec] = []
-    detection_seasonality: list[float] = Field(
-        default=FLAT, min_length=12, max_length=12,
-        description="monthly multipliers of the detection hazard (bare trees, snow), January first")
+    detection_seasonality: Monthly = Field(
+        default=FLAT, description="monthly multipliers of the detection hazard (bare trees, snow), January first")
     segments: dict[str, SegmentSpec]
 
 
@@ -322,8 +288,8 @@ class MigrantRulesSpec(Strict):
     attempt_interval_days: float = Field(default=3, gt=0)
     max_attempts: int = Field(default=15, ge=1)
     cold_endurance_factor: float = Field(default=1.0, ge=0, description="extra endurance used per 10 degrees of cold")
-    crossing_seasonality: list[float] = Field(default=FLAT, min_length=12, max_length=12,
-                                              description="monthly multipliers of how often people set off to cross")
+    crossing_seasonality: Monthly = Field(default=FLAT,
+                                          description="monthly multipliers of how often people set off to cross")
     repatriation_pull: Probability = Field(default=0.02, ge=0, le=1, description="daily give-up while flights home run")
     self_return_per_day: Probability = Field(default=0.05, ge=0, le=1)
     onward_days: int = Field(default=3, ge=0, le=60)

@@ -147,6 +147,36 @@ def _unreadable_value(root, path: Path, error: type[CorridorError]) -> CorridorE
     return None
 
 
+def _prescan(text: str, path: Path, error: type[CorridorError]) -> None:
+    """Count values and nesting from libyaml's event stream before anything is built: bounded time for any file."""
+    loader = SafeLoader(text)
+    values = depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                values += 1
+                if depth > MAX_DEPTH:
+                    raise error(f"the values nest more than {MAX_DEPTH} levels deep.", file=str(path),
+                                line=event.start_mark.line + 1,
+                                hint="a scenario nests about eight levels; check the brackets and indentation "
+                                     "near that line.")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                values += 1
+            if values > MAX_NODES:
+                raise error(f"this file holds more than {MAX_NODES:,} values (counting what its YAML aliases "
+                            "repeat).", file=str(path), line=event.start_mark.line + 1,
+                            hint="a scenario needs a few thousand values at most; check that this is the file "
+                                 "you meant.")
+    except yaml.YAMLError:
+        pass  # told with its line when the file is composed below
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path, what: str = "scenario file", error: type[CorridorError] = ScenarioError,
               example: str = "start with lines such as 'name: my_scenario' and 'start: 2021-06-01'.",
               ) -> tuple[dict, dict[tuple, int]]:
@@ -160,6 +190,7 @@ def read_yaml(path: Path, what: str = "scenario file", error: type[CorridorError
     """
     path = Path(path)
     text = read_text(path, what=what, error=error)
+    _prescan(text, path, error)
     loader = SafeLoader(text)
     try:
         try:

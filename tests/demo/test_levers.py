@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from sim.demo import server, state
 from sim.demo.levers import WINTER_C, build_levers, overrides_for
 from sim.demo.state import DemoModel, DemoState
 from sim.model.model import CorridorModel
-from sim.plots import charts, svg
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"
@@ -225,15 +223,28 @@ def test_offline_guard_blocks_connections_off_the_machine_only():
     assert f"{server.BLOCKED} 192.0.2.1:80" in proc.stderr
 
 
-def test_solara_cdn_fallback_never_fetches():
+def test_solara_is_kept_offline_by_its_own_settings():
     pytest.importorskip("solara", reason="the demo extra (solara) is not installed")
-    server.go_offline()
-    import solara.server.cdn_helper as cdn_helper
-    import solara.server.settings as settings
-
-    assert settings.telemetry.mixpanel_enable is False
-    with pytest.raises(RuntimeError, match="refused to fetch"):
-        cdn_helper.get_data(Path(cdn_helper.__file__).parent / "no-cache-here", "missing-package@1.0/x.js")
+    code = (
+        "import sys\n"
+        "connects = []\n"
+        "sys.addaudithook(lambda event, args: connects.append(args) if event == 'socket.connect' else None)\n"
+        "from pathlib import Path\n"
+        "from sim.demo import server\n"
+        "server.go_offline()\n"
+        "import requests, solara.settings, solara.server.cdn_helper as cdn_helper, solara.server.settings as s\n"
+        "assert cdn_helper.requests is requests  # nothing patched\n"
+        "assert s.telemetry.mixpanel_enable is False and solara.settings.assets.proxy is True\n"
+        "assert solara.settings.assets.cdn == server.OFFLINE_CDN\n"
+        "try:\n"
+        "    cdn_helper.get_data(Path('/nonexistent-cache'), 'missing-package@1.0/x.js')\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "print('connections', len(connects))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["InvalidSchema", "connections", "0"]  # a missing asset: refused, nothing fetched
 
 
 def test_port_zero_binds_a_real_port_at_once():
@@ -322,45 +333,3 @@ def test_lesson_exercise_3_winter_over_several_seeds():
         assert _total(c, "returned_minsk") > 2 * _total(m, "returned_minsk")
         assert _total(c, "onward_arrivals") < _total(m, "onward_arrivals")
     assert sum(_total(c, "deaths") for c in cold) > sum(_total(m, "deaths") for m in mild)
-
-
-# --------------------------------------------------------------------------- map labels
-def test_place_label_takes_the_first_corner_that_is_free_and_inside():
-    taken = [(10, 10, 20, 20)]  # the upper right of the point (10, 10) is occupied
-
-    def box_at(sx, sy):  # a 10 × 10 label touching the point (10, 10) at corner (sx, sy); y up
-        return (10, 10, 20, 20) if sx > 0 else (0, 10, 10, 20) if sy > 0 else (0, 0, 10, 10)
-
-    assert charts.place_label(box_at, taken, frame=(0, 0, 100, 100)) == (-1, 1)
-    assert taken[-1] == (0, 10, 10, 20)
-    assert charts.place_label(box_at, taken, frame=(0, 0, 100, 100)) == (-1, -1)  # both upper corners taken now
-    assert charts.place_label(box_at, [], frame=(5, 0, 100, 100)) == (1, 1)
-    assert charts.place_label(box_at, [(0, 0, 30, 30)], frame=(0, 0, 100, 100)) is None
-
-
-def test_map_names_do_not_overlap_and_name_the_fullest_place(scenario):
-    places = charts.places_from_scenario(scenario.places)
-    edges = [(link.from_, link.to, link.mode) for link in scenario.links]
-    close = {"grodno": 900, "bruzgi": 800, "kuznica": 700, "minsk": 50}  # three places a few km apart
-    box = charts.zoom_box(places, kinds=("minsk", "staging", "border_segment"), margin=0.3)
-    network = svg.NetworkMap(places, edges, box=box, width=270, height=270, always_named=["minsk"], labels=5)
-    texts = re.findall(r"<text x='([-\d.]+)' y='([-\d.]+)' font-size='14' text-anchor='(\w+)'[^>]*>([^<]+)</text>",
-                       network.svg(close))
-    assert "Grodno 900" in [t[3] for t in texts]
-    boxes = []
-    for x, y, anchor, text in texts:
-        w = len(text) * svg.TEXT * svg.BOLD_W
-        x0 = float(x) if anchor == "start" else float(x) - w
-        boxes.append((x0, float(y) - svg.TEXT, x0 + w, float(y) + 3))
-    assert 2 <= len(boxes) < len(close)  # the names that would collide with another are left out
-    assert not any(charts.overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    assert all(0 <= b[0] and b[2] <= 270 for b in boxes)
-
-
-def test_corridor_map_names_come_from_the_place_kinds(scenario):
-    assert charts.corridor_names(scenario) == ["minsk", "baghdad", "damascus", "istanbul", "berlin"]
-    libya = sim.load_scenario(ROOT / "scenarios" / "benghazi_2025.yaml")  # no flights from an air hub
-    assert charts.corridor_names(libya) == ["minsk", "benghazi", "berlin"]
-    quieter = scenario.model_copy(deep=True)
-    quieter.migrants.destinations = {"paris": 0.7, "berlin": 0.2, "warsaw": 0.1}
-    assert charts.corridor_names(quieter)[-1] == "paris"

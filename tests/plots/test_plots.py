@@ -51,8 +51,8 @@ def test_observed_plot(result, tmp_path):
                                  overrides={"observed": str(write_observed(tmp_path, result.daily))})
     _check_png(observed_plot.draw_observed(result.daily, with_obs, tmp_path / "obs.png"))
     assert observed_plot.draw_observed(result.daily, result.scenario, tmp_path / "none.png") is None  # names none
-    missing = sim.load_scenario(ROOT / "scenarios" / "classroom.yaml", overrides={"observed": str(tmp_path / "x.csv")})
-    assert observed_plot.draw_observed(result.daily, missing, tmp_path / "none.png") is None
+    with pytest.raises(sim.ScenarioError, match="does not exist"):  # a scenario naming a missing file stops early
+        sim.load_scenario(ROOT / "scenarios" / "classroom.yaml", overrides={"observed": str(tmp_path / "x.csv")})
 
 
 def test_draw_all_includes_observed_when_the_scenario_has_it(result, tmp_path):

@@ -16,8 +16,12 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.plots.style import COLOUR_NAMES, COUNTRY_COLOURS, OTHER_COLOURS
-from sim.report.report import animation_path, border_colour_key, flow_frames, read_run, write_report
+from sim.plots.maps.labels import first_overlap
+from sim.plots.style import COLOUR_NAMES, COUNTRY_COLOURS, OUTLINE_STYLE, PALETTE
+from sim.report import report as report_module
+from sim.report.animation import AnimationFigure, flow_frames, frame_days
+from sim.report.report import animation_path, border_colour_key, write_report
+from sim.runs.folder import read_run
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSROOM = ROOT / "scenarios" / "classroom.yaml"
@@ -111,9 +115,9 @@ def test_report_summarises_the_scenario(report, run_dir):
 
 
 def test_animation_caption_names_the_colours_the_border_segments_are_drawn_in(report, run_dir, monkeypatch):
-    assert "Border segments are drawn in their country's colour (PL orange, LT blue, LV pink)." in report.read_text(
-        encoding="utf-8")
-    assert set(COUNTRY_COLOURS.values()) | set(OTHER_COLOURS) <= set(COLOUR_NAMES)  # every colour has a name
+    assert ("Border segments, and Belarus's borders with the EU, are drawn in their country's colour "
+            "(PL orange, LT blue, LV pink).") in report.read_text(encoding="utf-8")
+    assert set(COUNTRY_COLOURS.values()) | set(PALETTE) <= set(COLOUR_NAMES)  # every colour has a name
     places = read_run(run_dir)["manifest"]["scenario"]["places"]
     monkeypatch.setitem(COUNTRY_COLOURS, "LT", "#e69f00")  # the caption follows the colours, not a fixed text
     assert border_colour_key(places) == "PL orange, LT amber, LV pink"
@@ -132,6 +136,36 @@ def test_flow_frames_follow_the_daily_table(run_dir):
                       for bs in run["manifest"]["scenario"]["border_services"].values()
                       for s in bs["segments"].values()]
     assert np.allclose(data["people"][:, sorted(set(segment_places))].sum(axis=1), stranded.to_numpy())
+
+
+def test_animation_frames_have_outlines_and_labels_that_never_overlap(run_dir):
+    run = read_run(run_dir)
+    figure = AnimationFigure(run["manifest"], run["daily"])
+    n = len(figure.data["dates"])
+    assert frame_days(n, 60)[0] == 0 and frame_days(n, 60)[-1] == n - 1
+    renderer = figure.fig.canvas.get_renderer()
+    for day in (0, 59, n - 1):
+        figure.draw(day)
+        boxes = []
+        for m in figure.maps:
+            frame = m.ax.get_window_extent(renderer)
+            for text in m.labels:
+                box = text.get_window_extent(renderer)
+                assert frame.x0 - 0.5 <= box.x0 and box.x1 <= frame.x1 + 0.5 and frame.y0 - 0.5 <= box.y0
+                boxes.append((text.get_text(), box.extents))
+        assert first_overlap(boxes) is None, (day, first_overlap(boxes))
+        names = [t for t, _ in boxes]
+        assert "Minsk" in " ".join(names), names
+        if day:
+            assert any(name.startswith("Minsk ") for name in names), names
+    assert figure.fig.canvas.get_width_height() == (1280, 640)
+    border, corridor = figure.maps[1].layout, figure.maps[0].layout
+    assert border.outlines.name == "border_region_10m" and corridor.outlines.name == "corridor_50m"
+    pixels = np.asarray(figure.image().convert("RGB"), dtype=float)
+    belarus = np.array([int(OUTLINE_STYLE["belarus"][i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(pixels - belarus).max(axis=2) < 8).mean() > 0.02, "Belarus is not shaded"
+    orange = np.array([213, 94, 0])  # PL: the Belarus-Poland border line
+    assert (np.linalg.norm(pixels - orange, axis=2) < 60).sum() > 300
 
 
 def test_out_elsewhere_puts_the_gif_next_to_it(tmp_path, run_dir):
@@ -173,8 +207,9 @@ def test_missing_or_incomplete_run_folder_is_a_clear_error(tmp_path, run_dir):
     for name in ("daily.csv", "summary.csv", "flows.csv"):
         (broken / name).write_text((run_dir / name).read_text())
     (broken / "manifest.json").write_text("{not json")
-    with pytest.raises(sim.ScenarioError, match="cannot be read"):
+    with pytest.raises(sim.ScenarioError, match="manifest.json is not valid JSON"):
         write_report(broken)
+    assert not hasattr(report_module, "read_run") or report_module.read_run is read_run  # one run-folder reader
 
 
 def test_cli_report_bad_folder_exits_2_without_traceback(tmp_path):

@@ -1,0 +1,1 @@
+"""Natural Earth country outlines for the maps (package data; see README.md in this folder)."""
