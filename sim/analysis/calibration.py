@@ -49,7 +49,6 @@ import yaml
 from sim.analysis.objective import Objective
 from sim.analysis.params_file import ParamSpec, load_params
 from sim.analysis.scores import score
-from sim.analysis.seeds import calibration_seeds
 from sim.analysis.validation import run_values
 from sim.errors import ScenarioError
 from sim.files import atomic_write_text
@@ -58,6 +57,7 @@ from sim.runs.parallel import process_context
 from sim.scenario.keypaths import get_path, set_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
+from sim.seeds import calibration_seeds
 
 
 @dataclass

@@ -37,7 +37,6 @@ from sim.analysis.independent_checks import (
     default_checks_path,
     load_checks,
 )
-from sim.analysis.seeds import spawn_seeds
 from sim.analysis.validation_report import ValidationReport, make_report
 from sim.errors import ScenarioError
 from sim.model.model import CorridorModel
@@ -48,7 +47,9 @@ from sim.outcomes.values import outcome_values, target_values
 from sim.runs.parallel import parallel_map
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
+from sim.scenario.posterior_file import read_posterior
 from sim.scenario.schema import Scenario
+from sim.seeds import spawn_seeds
 
 # Outcomes with no official series but a plausible range, reported beside every validation (never fitted).
 OTHER_OUTCOMES = {
@@ -80,18 +81,23 @@ def run_values(scenario: Scenario, seed: int, targets: list[Target], checks=()) 
 
 
 def _run_job(args):
-    scenario, seed, targets, checks = args
+    scenario, seed, targets, checks, overrides = args
+    if overrides:  # a parameter set drawn from a posterior
+        scenario = load_scenario(scenario, list(overrides.items()))
     return run_values(scenario, seed, targets, checks)
 
 
-def run_replicates(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=()):
-    """Run every seed; returns (values [seed × target], list of other-outcome dicts)."""
-    results = parallel_map(_run_job, [(scenario, s, targets, tuple(checks)) for s in seeds], workers)
+def run_replicates(scenario: Scenario, seeds: list[int], targets: list[Target], workers: int = 1, checks=(),
+                   parameter_sets: list[dict] | None = None):
+    """Run every seed (replicate ``i`` with ``parameter_sets[i]``, if given); (values [seed × target], others)."""
+    sets = parameter_sets or [None] * len(seeds)
+    jobs = [(scenario, s, targets, tuple(checks), p) for s, p in zip(seeds, sets, strict=True)]
+    results = parallel_map(_run_job, jobs, workers)
     return np.array([r[0] for r in results]), [r[1] for r in results]
 
 
 def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, workers: int = 1,
-             observed=None, overrides=None, checks=None) -> ValidationReport:
+             observed=None, overrides=None, checks=None, posterior=None) -> ValidationReport:
     """Run ``n_seeds`` seeds of a scenario and score them against its observed data.
 
     Args:
@@ -103,6 +109,8 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
         overrides: ``--set``-style overrides.
         checks: Checks CSV (:mod:`sim.analysis.independent_checks`); default: ``<observed>_checks.csv`` beside the
             observed file when it exists; ``False`` for none.
+        posterior: A posterior file: replicate ``i`` also takes parameter set ``draws[i]`` of it, so the bands
+            (and their coverage of the observed rows) include parameter uncertainty. None: seeds only.
     """
     if n_seeds < 1:
         raise ScenarioError("--seeds must be at least 1.", file="--seeds")
@@ -122,7 +130,14 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
         raise ScenarioError(f"none of the {len(targets)} observed rows lies wholly inside the run "
                             f"({scenario.start} to {scenario.end}), so nothing can be scored.", file=obs_label,
                             hint="give observed figures for periods inside the run, or change the run's dates.")
-    seeds = spawn_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
-    values, others = run_replicates(scenario, seeds, targets, workers, check_list)
-    return make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list,
-                       until=scenario.calibrated_until)
+    root = scenario.seed if root_seed is None else root_seed
+    seeds = spawn_seeds(root, n_seeds)
+    post = read_posterior(posterior) if posterior is not None else None
+    sets = [post.overrides(i) for i in post.draws(root, n_seeds)] if post is not None else None
+    values, others = run_replicates(scenario, seeds, targets, workers, check_list, sets)
+    report = make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list,
+                         until=scenario.calibrated_until)
+    report.summary["uncertainty"] = ("seed noise and parameter uncertainty (posterior "
+                                     f"{post.path}, generation {post.generation}, {len(post)} sets)") \
+        if post is not None else "seed noise only"
+    return report

@@ -114,7 +114,13 @@ def _series_rows(targets, values, med, predictions, sample, until) -> list[dict]
 def _overall(targets, values, med, predictions, sample, until) -> dict:
     part = _scored_in(targets, sample, until)
     overall_seed = np.array([ard_of(v, part)[0] for v in values])
+    scored = np.array([t.scored for t in part])
+    obs = np.array([t.value for t in part])
+    inside = {q: (obs >= np.percentile(values, 50 - q / 2, axis=0)) & (obs <= np.percentile(values, 50 + q / 2, axis=0))
+              for q in (90, 50)}
     return {"rows": sum(t.scored for t in part),
+            "coverage_90": float(inside[90][scored].mean()) if scored.any() else None,
+            "coverage_50": float(inside[50][scored].mean()) if scored.any() else None,
             "ard_seed_median": float(np.median(overall_seed)),
             "ard_seed_p05": float(np.percentile(overall_seed, 5)),
             "ard_seed_p95": float(np.percentile(overall_seed, 95)),
@@ -149,6 +155,7 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
     for name, pred in base.items():
         rows[f"baseline_{name}"] = pred
     rows["sample"] = samples
+    rows["in_band_50"] = (obs >= np.percentile(values, 25, axis=0)) & (obs <= np.percentile(values, 75, axis=0))
     series_rows = []
     present = [s for s in SAMPLES if any(t.scored and sample_of(t, until) == s for t in targets)]
     for sample in present:
@@ -176,6 +183,8 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
                                         "computed for the series; null when none can",
             "beats_every_forecast": "the model's ARD is below every forecasting baseline that can be computed; null "
                                     "when none can",
+            "coverage_90": "share of the scored rows whose observed value lies inside the simulated 5-95 % band "
+                           "(coverage_50: inside 25-75 %); with a posterior, the bands include parameter uncertainty",
         },
         "overall": _overall(targets, values, med, base, "in", until) if "in" in present else {},
         "out_of_sample": _overall(targets, values, med, base, "out", until) if "out" in present else None,
@@ -209,6 +218,8 @@ def _series_lines(report: ValidationReport, sample: str) -> list[str]:
     lines.append(f"(model = median over seeds of each seed's ARD; 5-95 % over seeds "
                  f"{o['ard_seed_p05']:.3f}-{o['ard_seed_p95']:.3f}; "
                  f"ARD of the median run {_num(o['ard_of_median'], 0)})")
+    lines.append(f"coverage: {100 * o['coverage_90']:.0f} % of the rows inside the 90 % band, "
+                 f"{100 * o['coverage_50']:.0f} % inside the 50 % band ({report.summary.get('uncertainty', 'seeds')})")
     return lines
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sim.cli.run_commands import add_set_argument, seed_number
+from sim.cli.run_commands import add_posterior_arguments, add_set_argument, posterior_for, seed_number
 from sim.errors import ScenarioError
 
 INTERRUPTED = "Interrupted; a calibration's finished work is not kept: run it again to start over."
@@ -41,6 +41,7 @@ def add_validate_parser(subparsers):
     p.add_argument("--checks", help="CSV of public figures for outcomes that are not fitted (default: "
                                     "<observed>_checks.csv beside the observed file, if there is one)")
     add_set_argument(p)
+    add_posterior_arguments(p, default_from_scenario=True)
     p.add_argument("--out", help="output folder (default outputs/<scenario>/validation)")
     return p
 
@@ -52,8 +53,11 @@ def cmd_validate(args) -> int:
 
     _check_seeds(args.seeds)
     workers = _check_workers(args.workers)
+    from sim.scenario.loader import load_scenario
+
+    posterior = posterior_for(args, load_scenario(args.scenario, overrides=args.set))
     report = validate(args.scenario, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
-                      observed=args.observed, overrides=args.set, checks=args.checks)
+                      observed=args.observed, overrides=args.set, checks=args.checks, posterior=posterior)
     folder = Path(args.out) if args.out else _default_out("validation", args.scenario)
     paths = report.write(folder)
     from sim.plots.validation_plots import plot_outcomes

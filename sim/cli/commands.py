@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import analysis_commands, experiment_commands, run_commands, teaching_commands
+from sim.cli import analysis_commands, discovery_commands, experiment_commands, run_commands, teaching_commands
 from sim.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CommandLineError, CorridorError
 from sim.files import write_error
 
@@ -27,6 +27,7 @@ COMMANDS = {
     "sweep": (experiment_commands, experiment_commands.INTERRUPTED),
     "sensitivity": (experiment_commands, experiment_commands.INTERRUPTED),
     "compare": (experiment_commands, experiment_commands.INTERRUPTED),
+    "discover": (discovery_commands, discovery_commands.INTERRUPTED),
     "validate": (analysis_commands, "Interrupted; nothing was written."),
     "calibrate": (analysis_commands, analysis_commands.INTERRUPTED),
     "demo": (teaching_commands, "Demo stopped."),

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.run_commands import add_set_argument, seed_number
+from sim.cli.run_commands import add_posterior_arguments, add_set_argument, posterior_for, seed_number
 from sim.errors import EngineUnavailable, SweepFileError
 from sim.scenario.keypaths import override_pairs
 
@@ -65,6 +65,7 @@ def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--root-seed", type=seed_number, default=0, metavar="S",
                    help="root of numpy SeedSequence (default 0)")
     add_set_argument(p)
+    add_posterior_arguments(p, default_from_scenario=True)
     p.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
                    help="metric to draw as a fan chart (repeatable; default attempts, at_border, crossed, turned_back)")
     _engine_args(p)
@@ -80,11 +81,15 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         raise SweepFileError("--seeds must be at least 1.")
     _check_engine(args)
     overrides = _overrides(args.set)
-    load_scenario(args.scenario, overrides=overrides or None)
+    scenario = load_scenario(args.scenario, overrides=overrides or None)
+    posterior = posterior_for(args, scenario)
     res = run_ensemble(args.scenario, args.seeds, root_seed=args.root_seed, overrides=overrides, out=args.out,
                        engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
                        progress=not args.no_progress, plots=not args.no_plots,
-                       fan_metrics=tuple(args.metrics or FAN_METRICS))
+                       fan_metrics=tuple(args.metrics or FAN_METRICS), posterior=posterior)
+    if posterior is not None:
+        print(f"each run draws a parameter set from {posterior} (the bands include parameter uncertainty)",
+              file=sys.stderr)
     ex = res.execution
     print(f"ensemble {res.label}: {ex.total} runs ({ex.ok} ok, {ex.failed} failed{_not_run(ex)}, "
           f"{ex.skipped} already done) "
@@ -101,6 +106,7 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
                                           "manifest.json and plots. Re-run the same command to resume.")
     p.add_argument("sweep", help="sweep YAML (see scenarios/sweeps/)")
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
+    add_posterior_arguments(p, default_from_scenario=False)
     _engine_args(p, default_workers=None)
     return p
 
@@ -138,7 +144,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _check_engine(args)
     out = Path(args.out) if args.out else _default_out(spec)
     res = run_sweep(spec, out, engine=args.engine, workers=args.workers, scheduler=args.scheduler,
-                    progress=not args.no_progress, retry_failed=args.retry_failed, plots=not args.no_plots)
+                    progress=not args.no_progress, retry_failed=args.retry_failed, plots=not args.no_plots,
+                    posterior=args.posterior)
     ex = res.execution
     print(f"sweep {spec.name or spec.path.stem}: {len(res.design.samples)} samples x {spec.replicates} replicates "
           f"= {ex.total} runs: {ex.ok} ok, {ex.failed} failed{_not_run(ex)} ({ex.skipped} already done) "
@@ -160,6 +167,7 @@ def add_sensitivity_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("sweep", help="sweep YAML whose parameters all have ranges")
     p.add_argument("--method", choices=("morris", "sobol"), required=True)
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
+    add_posterior_arguments(p, default_from_scenario=False)
     _engine_args(p, default_workers=None)
     return p
 
@@ -179,7 +187,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     res = run_sensitivity(spec, args.method, out, engine=args.engine, workers=args.workers,
                           scheduler=args.scheduler, progress=not args.no_progress, plots=not args.no_plots,
-                          retry_failed=args.retry_failed, on_plan=announce)
+                          retry_failed=args.retry_failed, on_plan=announce, posterior=args.posterior)
     ex = res.sweep.execution
     print(f"sensitivity ({args.method}): {ex.total} runs, {ex.ok} ok, {ex.failed} failed{_not_run(ex)} -> {res.csv}")
     for o, why in res.skipped.items():
@@ -206,6 +214,7 @@ def add_compare_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--root-seed", type=seed_number, default=0, metavar="S")
     p.add_argument("--outcomes", metavar="FILE", help="YAML with an 'outcomes:' mapping (e.g. a sweep file)")
     add_set_argument(p)
+    add_posterior_arguments(p, default_from_scenario=True)
     _engine_args(p)
     return p
 
@@ -223,7 +232,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     res = run_compare(args.inputs, out, seeds=args.seeds, root_seed=args.root_seed, outcomes=outcomes,
                       engine=args.engine or "local", workers=args.workers, scheduler=args.scheduler,
                       progress=not args.no_progress, plots=not args.no_plots, overrides=_overrides(args.set),
-                      outcomes_label=f"Outcomes file {args.outcomes}")
+                      outcomes_label=f"Outcomes file {args.outcomes}", posterior=args.posterior,
+                      scenario_posteriors=not args.no_posterior)
     print(res.markdown)
     print(f"-> {res.out / 'compare.md'}")
     _warn(res.warnings)

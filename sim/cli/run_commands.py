@@ -20,6 +20,24 @@ def seed_number(text: str) -> int:
     return value
 
 
+def add_posterior_arguments(p: argparse.ArgumentParser, default_from_scenario: bool) -> None:
+    """``--posterior FILE`` (and, where a scenario's own posterior is the default, ``--no-posterior``)."""
+    p.add_argument("--posterior", metavar="FILE", help="draw a parameter set for each run from this posterior.csv "
+                   + ("(default: the scenario's 'posterior:', if it names one)" if default_from_scenario else ""))
+    if default_from_scenario:
+        p.add_argument("--no-posterior", action="store_true",
+                       help="seeds only: do not draw parameters from the scenario's posterior")
+
+
+def posterior_for(args, scenario) -> Path | None:
+    """The posterior the runs draw from: ``--posterior``, else the scenario's own unless ``--no-posterior``."""
+    if getattr(args, "posterior", None):
+        return Path(args.posterior)
+    if getattr(args, "no_posterior", True):
+        return None
+    return scenario.posterior_file
+
+
 def add_set_argument(p: argparse.ArgumentParser) -> None:
     """``--set KEY.PATH=VALUE`` (repeatable), read by :func:`sim.scenario.keypaths.parse_set`."""
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
@@ -33,6 +51,7 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default outputs/<scenario>/<run-id>)")
     p.add_argument("--seed", type=seed_number, help="random seed (default: the scenario's seed)")
     add_set_argument(p)
+    add_posterior_arguments(p, default_from_scenario=False)
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -45,7 +64,8 @@ def cmd_run(args) -> int:
     from sim.runs.folder import default_run_dir, read_manifest
     from sim.scenario.loader import overridden_by_events
 
-    result = run(args.scenario, seed=args.seed, overrides=args.set, progress=not args.quiet and sys.stderr.isatty())
+    result = run(args.scenario, seed=args.seed, overrides=args.set, progress=not args.quiet and sys.stderr.isatty(),
+                 posterior=args.posterior)
     for note in overridden_by_events(result.scenario, args.set):
         print(note, file=sys.stderr)
     folder = Path(args.out) if args.out else default_run_dir(Path("outputs"), result.scenario.name, result.seed)

@@ -128,9 +128,11 @@ def input_kind(x: str) -> str:
 
 def run_folder_outcomes(folder: Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
     """Outcomes of a single-run folder: one row (run 0, its seed)."""
-    seed = read_manifest(folder)["seed"]
+    manifest = read_manifest(folder)
+    drawn = (manifest.get("posterior") or {}).get("set", -1) if isinstance(manifest.get("posterior"), dict) else -1
     vals = outcome_values(TableSeries(read_daily(folder)), outcomes)
-    return pd.DataFrame([{"run": 0, "seed": seed, **vals}], columns=["run", "seed", *outcomes])
+    return pd.DataFrame([{"run": 0, "seed": manifest["seed"], "posterior_set": drawn, **vals}],
+                        columns=["run", "seed", "posterior_set", *outcomes])
 
 
 def run_folder_bands(folder: Path) -> pd.DataFrame:
@@ -169,35 +171,43 @@ def _labels(inputs: list[str]) -> list[str]:
 
 
 def difference(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> dict:
-    """Mean difference b - a with a 95 % interval (paired by seed if possible).
+    """Mean difference b - a with a 95 % interval of the mean, and the 5-95 % range of paired differences.
+
+    Runs are paired by seed and, where both used a posterior, by the parameter set drawn (``posterior_set``):
+    a pair differs only by what the scenarios change. ``q05``/``q95`` is the range of those paired
+    differences: with posterior draws it includes parameter uncertainty as well as the seeds' noise,
+    which the interval of the mean (``ci_low``/``ci_high``) shrinks away as runs are added.
 
     Args:
-        a: Baseline runs (columns seed, <outcome>).
+        a: Baseline runs (columns seed, posterior_set (optional), <outcome>).
         b: Other runs.
         outcome: Outcome column.
 
     Returns:
-        Dict with means, diff, ci_low, ci_high, n and whether paired.
+        Dict with means, diff, ci_low, ci_high, q05, q95, n and whether paired.
 
     """
-    m = a[["seed", outcome]].merge(b[["seed", outcome]], on="seed", suffixes=("_a", "_b"))
+    on = ["seed", "posterior_set"] if {"posterior_set"} <= set(a.columns) & set(b.columns) else ["seed"]
+    m = a[[*on, outcome]].merge(b[[*on, outcome]], on=on, suffixes=("_a", "_b"))
     va, vb = a[outcome].to_numpy(float), b[outcome].to_numpy(float)
     out = {"mean_a": va.mean() if va.size else np.nan, "mean_b": vb.mean() if vb.size else np.nan}
     if len(m) >= 2 and len(m) == min(len(a), len(b)):
         d = (m[f"{outcome}_b"] - m[f"{outcome}_a"]).to_numpy(float)
         out.update(mean_a=m[f"{outcome}_a"].mean(), mean_b=m[f"{outcome}_b"].mean())
         half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size) if d.std(ddof=1) > 0 else 0.0
-        out.update(diff=d.mean(), ci_low=d.mean() - half, ci_high=d.mean() + half, n=int(d.size), paired=True)
+        out.update(diff=d.mean(), ci_low=d.mean() - half, ci_high=d.mean() + half, n=int(d.size), paired=True,
+                   q05=float(np.percentile(d, 5)), q95=float(np.percentile(d, 95)))
     elif va.size >= 2 and vb.size >= 2:
         sa, sb = va.var(ddof=1) / va.size, vb.var(ddof=1) / vb.size
         se = np.sqrt(sa + sb)
         dof = (sa + sb) ** 2 / (sa**2 / (va.size - 1) + sb**2 / (vb.size - 1)) if se > 0 else 1.0
         half = stats.t.ppf(0.975, dof) * se if se > 0 else 0.0
         diff = vb.mean() - va.mean()
-        out.update(diff=diff, ci_low=diff - half, ci_high=diff + half, n=int(min(va.size, vb.size)), paired=False)
+        out.update(diff=diff, ci_low=diff - half, ci_high=diff + half, n=int(min(va.size, vb.size)), paired=False,
+                   q05=np.nan, q95=np.nan)
     else:
         out.update(diff=out["mean_b"] - out["mean_a"], ci_low=np.nan, ci_high=np.nan,
-                   n=int(min(va.size, vb.size)), paired=False)
+                   n=int(min(va.size, vb.size)), paired=False, q05=np.nan, q95=np.nan)
     return out
 
 
@@ -207,20 +217,26 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def markdown_table(table: pd.DataFrame) -> str:
-    """Format a short Markdown table: outcome, baseline, scenario, difference (95 % CI)."""
+def markdown_table(table: pd.DataFrame, uncertainty: dict[str, str] | None = None) -> str:
+    """Format a short Markdown table per scenario: means, the difference, its intervals, and what they include."""
     lines = []
+    uncertainty = uncertainty or {}
     for other, g in table.groupby("scenario", sort=False):
         base = g["baseline"].iloc[0]
-        kind = "paired by seed" if g["paired"].all() else "Welch"
-        lines += [f"**{other}** vs **{base}** (mean over {int(g['n'].min())} seeds; 95 % interval, {kind})", "",
-                  f"| Outcome | {base} | {other} | Difference (95 % CI) | Change |",
-                  "|---|---:|---:|---:|---:|"]
+        kind = "paired by seed and parameter set" if g["paired"].all() else "Welch, unpaired"
+        kinds = {uncertainty.get(base, "seeds only"), uncertainty.get(other, "seeds only")}
+        includes = kinds.pop() if len(kinds) == 1 else f"{base}: {uncertainty.get(base, 'seeds only')}; " \
+                                                          f"{other}: {uncertainty.get(other, 'seeds only')}"
+        lines += [f"**{other}** vs **{base}** (mean over {int(g['n'].min())} runs, {kind}). The intervals include: "
+                  f"{includes}. *5-95 % of runs*: the range of the paired differences (what one run of the "
+                  "what-if may give); *95 % CI*: the interval of the mean, which narrows as runs are added.", "",
+                  f"| Outcome | {base} | {other} | Difference | 5-95 % of runs | 95 % CI of the mean | Change |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for _, r in g.iterrows():
             rel = f"{100 * r['diff'] / r['mean_a']:+.0f} %" if r["mean_a"] else "-"
             lines.append(f"| {r['outcome']} | {_fmt(r['mean_a'])} | {_fmt(r['mean_b'])} | "
-                         f"{'+' if r['diff'] > 0 else ''}{_fmt(r['diff'])} ({_fmt(r['ci_low'])} to "
-                         f"{_fmt(r['ci_high'])}) | {rel} |")
+                         f"{'+' if r['diff'] > 0 else ''}{_fmt(r['diff'])} | {_fmt(r['q05'])} to {_fmt(r['q95'])} | "
+                         f"{_fmt(r['ci_low'])} to {_fmt(r['ci_high'])} | {rel} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -241,7 +257,8 @@ def _plot_differences(table: pd.DataFrame, path: Path) -> None:
 def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: int = 0,
                 outcomes: dict[str, OutcomeSpec] | None = None, engine: str = "local", workers: int = 1,
                 scheduler: str | None = None, progress: bool = True, plots: bool = True,
-                overrides: dict | None = None, outcomes_label: str = "compare outcomes") -> CompareResult:
+                overrides: dict | None = None, outcomes_label: str = "compare outcomes",
+                posterior=None, scenario_posteriors: bool = True) -> CompareResult:
     """Compare two or more scenarios, ensemble folders or run folders.
 
     Args:
@@ -258,6 +275,10 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
         plots: Write plots.
         overrides: Overrides applied to every scenario input.
         outcomes_label: Where given outcomes came from, for messages.
+        posterior: A posterior file every scenario input draws parameter sets from (run ``i`` of each input takes
+            the same set, so pairs differ only by what the scenarios change).
+        scenario_posteriors: Without ``posterior``, let each scenario input draw from the posterior its header
+            names (False: seeds only).
 
     Returns:
         The comparison.
@@ -282,9 +303,11 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
         if kind != "scenario":
             folders[label] = Path(x)
         else:
+            post = posterior or (load_scenario(x, overrides=overrides or None).posterior_file
+                                 if scenario_posteriors else None)
             folders[label] = run_ensemble(x, seeds, root_seed=root_seed, overrides=overrides, out=out / label,
                                           engine=engine, workers=workers, scheduler=scheduler, progress=progress,
-                                          plots=False, label=label).out
+                                          plots=False, label=label, posterior=post).out
     single = {k for k, f in folders.items() if is_run_folder(f)}
     values = {k: run_folder_outcomes(f, outcomes) if k in single else run_outcomes(f, outcomes)
               for k, f in folders.items()}
@@ -295,7 +318,7 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
             rows.append({"outcome": o, "baseline": labels[0], "scenario": other,
                          **difference(values[labels[0]], values[other], o)})
     table = pd.DataFrame(rows)
-    md = markdown_table(table)
+    md = markdown_table(table, {k: _uncertainty(f, k in single) for k, f in folders.items()})
     out.mkdir(parents=True, exist_ok=True)
     remove_stray_temps(out, out / "plots")
     atomic_write_frame(out / "compare.csv", table)
@@ -307,6 +330,15 @@ def run_compare(inputs: list[str], out: str | Path, seeds: int = 20, root_seed: 
         draw_safely("plots/differences.png", lambda: _plot_differences(table, out / "plots" / "differences.png"),
                     warnings)
     return CompareResult(table=table, markdown=md, out=out, folders=folders, warnings=warnings)
+
+
+def _uncertainty(folder: Path, single: bool) -> str:
+    """What the runs of an input vary: the seed only, or the seed and a posterior's parameter sets."""
+    manifest = read_manifest(folder) if single else json.loads((folder / "manifest.json").read_text())
+    used = manifest.get("posterior") if isinstance(manifest, dict) else None
+    if not isinstance(used, dict):
+        return "seeds only" if not single else "one run (no interval)"
+    return f"seed noise and parameter uncertainty (posterior {Path(str(used.get('file', '?'))).name})"
 
 
 def _plot_fans(folders: dict[str, Path], single: set[str], values: dict[str, pd.DataFrame], out: Path) -> None:

@@ -44,6 +44,8 @@ class RunTask:
         overrides: Dotted key path -> value.
         collect: ``collect(result) -> dict`` reducing the run to a record.
         meta: Extra fields copied into the record (sample, replicate, ...).
+        posterior: A posterior file the run takes a parameter set from (the overrides win over it), or None.
+        draw: Which set of the posterior (:func:`sim.seeds.posterior_draws`).
 
     """
 
@@ -53,6 +55,8 @@ class RunTask:
     overrides: dict = field(default_factory=dict)
     collect: Callable[[Any], dict] | None = None
     meta: dict = field(default_factory=dict)
+    posterior: str | None = None
+    draw: int | None = None
 
 
 def execute(task: RunTask) -> dict:
@@ -68,8 +72,11 @@ def execute(task: RunTask) -> dict:
     """
     t0 = time.perf_counter()
     rec = {"index": task.index, "seed": task.seed, **task.meta}
+    if task.posterior is not None:
+        rec["posterior_set"] = task.draw
     try:
-        result = run(task.scenario, seed=task.seed, overrides=list(task.overrides.items()) or None)
+        result = run(task.scenario, seed=task.seed, overrides=list(task.overrides.items()) or None,
+                     posterior=task.posterior, draw=task.draw)
         rec.update(task.collect(result) if task.collect else {})
         rec["status"], rec["error"] = "ok", ""
     except Exception as exc:  # noqa: BLE001 - recorded, sweep goes on

@@ -15,6 +15,7 @@ Output folder::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -25,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.seeds import spawn_seeds
 from sim.errors import SweepFileError
 from sim.experiments.engines import RunTask, check_workers
 from sim.experiments.store import RunStore, scenario_fingerprint
@@ -36,6 +36,8 @@ from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.tables import totals_matrix
 from sim.outcomes.values import outcome_values
 from sim.runs.provenance import versions
+from sim.scenario.posterior_file import read_posterior
+from sim.seeds import spawn_seeds
 
 FAN_METRICS = ("attempts", "at_border", "crossed", "turned_back")
 _CELL_LIMIT = 20_000_000  # floats held at once while computing bands (~160 MB)
@@ -96,9 +98,12 @@ def ensemble_tasks(scenario: str | Path, seeds: list[int], overrides: dict | Non
                     meta={"replicate": i}) for i, s in enumerate(seeds)]
 
 
-def _fingerprint(scenario_hash: str, root_seed: int) -> str:
-    """Plan fingerprint: the resolved scenario (overrides applied) and the root seed."""
-    text = json.dumps({"scenario_hash": scenario_hash, "root_seed": root_seed}, sort_keys=True)
+def _fingerprint(scenario_hash: str, root_seed: int, posterior_sha: str | None = None) -> str:
+    """Plan fingerprint: the resolved scenario (overrides applied), the root seed and the posterior drawn from."""
+    plan = {"scenario_hash": scenario_hash, "root_seed": root_seed}
+    if posterior_sha is not None:
+        plan["posterior_sha256"] = posterior_sha
+    text = json.dumps(plan, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -216,15 +221,15 @@ def read_ensemble(folder: str | Path) -> list[tuple[dict, MatrixSeries]]:
 
 def run_outcomes(folder: str | Path, outcomes: dict[str, OutcomeSpec]) -> pd.DataFrame:
     """Outcomes of every run of an ensemble folder (:func:`read_ensemble`): one row per run."""
-    rows = [{"run": rec["index"], "seed": rec["seed"], **outcome_values(series, outcomes)}
-            for rec, series in read_ensemble(folder)]
-    return pd.DataFrame(rows, columns=["run", "seed", *outcomes])
+    rows = [{"run": rec["index"], "seed": rec["seed"], "posterior_set": rec.get("posterior_set", -1),
+             **outcome_values(series, outcomes)} for rec, series in read_ensemble(folder)]
+    return pd.DataFrame(rows, columns=["run", "seed", "posterior_set", *outcomes])
 
 
 def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides: dict[str, Any] | None = None,
                  out: str | Path | None = None, engine: str = "local", workers: int = 1, scheduler: str | None = None,
                  progress: bool = True, plots: bool = True, fan_metrics=FAN_METRICS,
-                 label: str | None = None) -> EnsembleResult:
+                 label: str | None = None, posterior: str | Path | None = None) -> EnsembleResult:
     """Run (or resume) a seed ensemble and write its tables and fan charts.
 
     Args:
@@ -240,6 +245,9 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
         plots: Write fan charts.
         fan_metrics: Metrics to draw as fan charts.
         label: Name used in titles and comparisons (default scenario stem).
+        posterior: A posterior file: run ``i`` also takes parameter set ``draws[i]`` of it, drawn by weight on a
+            stream of the root seed (:func:`sim.seeds.posterior_draws`), so the bands include parameter
+            uncertainty. None: seeds only.
 
     Returns:
         The ensemble result.
@@ -258,17 +266,25 @@ def run_ensemble(scenario: str | Path, seeds: int, root_seed: int = 0, overrides
     overrides = dict(overrides or {})
     seed_list = spawn_seeds(root_seed, seeds)
     scen_hash = scenario_fingerprint(scenario, overrides)
+    post = read_posterior(posterior) if posterior is not None else None
+    draws = post.draws(root_seed, seeds) if post is not None else None
+    uncertainty = {**post.describe(), "draws": draws} if post is not None else None
     store = RunStore(out)
-    plan = {"kind": "ensemble", "fingerprint": _fingerprint(scen_hash, root_seed), "scenario_hash": scen_hash,
-            "scenario": str(scenario), "overrides": overrides, "root_seed": root_seed}
+    plan = {"kind": "ensemble", "fingerprint": _fingerprint(scen_hash, root_seed, post.sha256 if post else None),
+            "scenario_hash": scen_hash, "scenario": str(scenario), "overrides": overrides, "root_seed": root_seed}
+    if post is not None:
+        plan["posterior"] = uncertainty
     store.check_plan(plan)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    ex = execute_tasks(store, ensemble_tasks(scenario, seed_list, overrides), engine, workers, scheduler,
-                       progress=progress, desc=label)
+    tasks = ensemble_tasks(scenario, seed_list, overrides)
+    if post is not None:
+        tasks = [dataclasses.replace(t, posterior=str(post.path), draw=d) for t, d in zip(tasks, draws, strict=True)]
+    ex = execute_tasks(store, tasks, engine, workers, scheduler, progress=progress, desc=label)
     bands = compute_bands(store, seeds)
     atomic_write_frame(out / "bands.csv", bands)
     atomic_write_frame(out / "runs_summary.csv", summary_table(store, seeds))
-    manifest = {**plan, "label": label, "seeds": seeds, "seed_list": seed_list, "ok": ex.ok, "failed": ex.failed,
+    manifest = {**plan, "label": label, "seeds": seeds, "seed_list": seed_list, "posterior": uncertainty,
+                "ok": ex.ok, "failed": ex.failed,
                 "engine": ex.engine, "workers": ex.workers, "skipped_as_done": ex.skipped, "started": started,
                 "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds_this_pass": round(ex.seconds, 2), "versions": versions()}

@@ -121,7 +121,7 @@ def plot_indices(indices: pd.DataFrame, method: str, folder: Path) -> list[Path]
 def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str | None = None,
                     workers: int | None = None, scheduler: str | None = None, progress: bool = True,
                     plots: bool = True, retry_failed: bool = False,
-                    on_plan: Callable[[Design], object] | None = None) -> SensitivityResult:
+                    on_plan: Callable[[Design], object] | None = None, posterior=None) -> SensitivityResult:
     """Run the method's design for a sweep file and compute SALib indices.
 
     Args:
@@ -136,6 +136,8 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
         retry_failed: Re-run failed runs.
         on_plan: Called with the design once it is built and checked, before any run
             (see :func:`~sim.experiments.sweep.run_sweep`).
+        posterior: A posterior file the replicates draw parameter sets from (see ``run_sweep``): the indices
+            then average over parameter uncertainty as well as seeds.
 
     Returns:
         The indices and the underlying sweep result.
@@ -149,7 +151,7 @@ def run_sensitivity(spec: SweepSpec, method: str, out: str | Path, engine: str |
         raise SweepFileError(f"Sweep file {spec.path}: unknown sensitivity method '{method}'; use morris or sobol.")
     out = Path(out)
     result = run_sweep(spec, out, engine=engine, workers=workers, scheduler=scheduler, progress=progress,
-                       method=method, retry_failed=retry_failed, plots=False, on_plan=on_plan)
+                       method=method, retry_failed=retry_failed, plots=False, on_plan=on_plan, posterior=posterior)
     indices, skipped = analyze(spec, method, result)
     csv = out / f"sensitivity_{method}.csv"
     atomic_write_frame(csv, indices)

@@ -156,7 +156,7 @@ class RunStore:
 # Keys of the resolved scenario that no run of an ensemble or sweep depends on: the
 # observed-data path (read by plots and validation only; kept as written, so its form is
 # not stable), the description, and the default seed (every run is given its own seed).
-NOT_RUN_INPUTS = ("observed", "description", "seed")
+NOT_RUN_INPUTS = ("observed", "description", "seed", "posterior", "calibrated_until")
 
 
 def scenario_fingerprint(scenario: str | Path | Scenario, overrides: dict | None = None) -> str:

@@ -7,6 +7,7 @@ sharpens comparisons between samples). Run index = sample * replicates + r.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -18,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.seeds import spawn_seeds
 from sim.errors import EngineUnavailable
 from sim.experiments.design import Design, build_design
 from sim.experiments.engines import RunTask, check_workers, make_engine
@@ -29,6 +29,8 @@ from sim.outcomes.sources import TableSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.values import outcome_values
 from sim.runs.provenance import versions
+from sim.scenario.posterior_file import read_posterior
+from sim.seeds import spawn_seeds
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -258,7 +260,7 @@ class SweepResult:
 def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, workers: int | None = None,
               scheduler: str | None = None, progress: bool = True, method: str | None = None,
               retry_failed: bool = False, plots: bool = True,
-              on_plan: Callable[[Design], object] | None = None) -> SweepResult:
+              on_plan: Callable[[Design], object] | None = None, posterior=None) -> SweepResult:
     """Plan, execute (resumably) and aggregate a sweep.
 
     Args:
@@ -273,6 +275,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
         plots: Write plots.
         on_plan: Called with the design once it is built and checked, before the output
             folder is touched (e.g. to tell the user how many runs are coming).
+        posterior: A posterior file: replicate ``r`` of every sample also takes parameter set ``draws[r]`` of it
+            (the same set in every sample, as the seed is; the sweep's own parameters win over it).
 
     Returns:
         The sweep result (tables are also written to ``out``).
@@ -287,11 +291,16 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     check_workers(workers)
     design = build_design(spec, method)
     tasks = plan_tasks(spec, design)
+    post = read_posterior(posterior) if posterior is not None else None
+    if post is not None:
+        draws = post.draws(spec.seed, spec.replicates)
+        tasks = [dataclasses.replace(t, posterior=str(post.path), draw=draws[t.meta["replicate"]]) for t in tasks]
     scen_hash = scenario_fingerprint(spec.base_scenario())  # fixed overrides already applied
     if on_plan is not None:
         on_plan(design)
     store = RunStore(out)
-    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{scen_hash}",
+    plan = {"kind": "sweep", "fingerprint": f"{spec.fingerprint()}-{design.method}-{scen_hash}"
+                                            + (f"-{post.sha256[:16]}" if post is not None else ""),
             "scenario_hash": scen_hash, "sweep": str(spec.path),
             "base": str(spec.base_path), "method": design.method, "samples": len(design.samples),
             "replicates": spec.replicates, "runs": len(tasks)}
@@ -311,6 +320,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
                 "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},
                 "design": spec.design.model_dump(mode="json"), "seed": spec.seed,
                 "replicate_seeds": spawn_seeds(spec.seed, spec.replicates), "overrides": spec.overrides,
+                "posterior": {**post.describe(), "draws": draws} if post is not None else None,
                 "engine": ex.engine, "workers": ex.workers, "ok": ex.ok, "failed": ex.failed,
                 "skipped_as_done": ex.skipped, "started": started,
                 "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

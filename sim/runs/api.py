@@ -10,12 +10,14 @@ from sim.model.model import CorridorModel
 from sim.outcomes.tables import summary_table
 from sim.runs.provenance import file_sha256, scenario_hash, versions
 from sim.runs.result import RunResult
+from sim.scenario.keypaths import override_pairs
 from sim.scenario.loader import load_scenario
+from sim.scenario.posterior_file import Posterior, read_posterior
 from sim.scenario.schema import Scenario
 
 
 def run(scenario_or_path, seed: int | None = None, overrides=None, progress: bool = False,
-        out=None, plots: bool = True) -> RunResult:
+        out=None, plots: bool = True, posterior=None, draw: int | None = None) -> RunResult:
     """Run one scenario and return its tables.
 
     Args:
@@ -25,6 +27,9 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         progress: Show a progress bar on the terminal.
         out: Folder to write the outputs into; nothing is written when None.
         plots: With ``out``, also draw the plots.
+        posterior: A posterior file (or :class:`~sim.scenario.posterior_file.Posterior`): the run takes one of its
+            parameter sets (``overrides`` still win over it); recorded in the manifest.
+        draw: Which set of the posterior; by default one drawn by weight from the seed's own stream.
 
     Returns:
         A :class:`~sim.runs.result.RunResult`.
@@ -35,6 +40,18 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         >>> result.summary.query("metric == 'attempts' and place == ''")  # doctest: +SKIP
     """
     source = None if isinstance(scenario_or_path, (Scenario, dict)) else str(scenario_or_path)
+    used = None
+    if posterior is not None:
+        posterior = posterior if isinstance(posterior, Posterior) else read_posterior(posterior)
+        scenario = load_scenario(scenario_or_path, overrides)
+        seed = scenario.seed if seed is None else int(seed)
+        draw = posterior.draws(max(seed, 0), 1)[0] if draw is None else int(draw)
+        if not 0 <= draw < len(posterior):
+            raise ScenarioError(f"the posterior holds {len(posterior)} parameter sets; there is no set {draw}.",
+                                file=str(posterior.path))
+        chosen = posterior.overrides(draw)
+        used = {**posterior.describe(), "set": draw, "values": chosen}
+        overrides = list(chosen.items()) + override_pairs(overrides)
     scenario = load_scenario(scenario_or_path, overrides)
     seed = scenario.seed if seed is None else int(seed)
     if seed < 0:
@@ -69,6 +86,7 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         "events_applied": [{"date": d, "what": w} for d, w in model.events_applied],
         "observed_file": str(scenario.observed_file) if scenario.observed else None,
         "observed_sha256": file_sha256(scenario.observed_file) if scenario.observed else None,
+        "posterior": used,  # the parameter set drawn from a posterior, when the run used one
         # the scenario as run: with the run's seed, which --seed may have changed
         "scenario": {**scenario.model_dump(by_alias=True, mode="json"), "seed": seed},
     }

@@ -19,12 +19,13 @@ from sim.scenario import schema
 from sim.scenario.keypaths import override_pairs, set_path, split_path, within
 from sim.scenario.messages import raise_validation
 from sim.scenario.observed_file import load_observed
+from sim.scenario.posterior_file import read_posterior
 from sim.scenario.references import check_references
-from sim.scenario.yaml_reader import load_raw, read_yaml
+from sim.scenario.yaml_reader import RELATIVE_PATHS, load_raw, read_yaml
 
 # parts of a scenario that are read once when a run starts; events may not change them
 FIXED_AT_START = ("events", "start", "end", "places", "links", "seed", "name", "description", "scale",
-                  "observed", "monthly_temperature_c", "initial_population", "calibrated_until")
+                  "observed", "posterior", "monthly_temperature_c", "initial_population", "calibrated_until")
 
 
 # --------------------------------------------------------------------------- validation
@@ -156,11 +157,12 @@ def load_scenario(source, overrides: dict | list | None = None) -> schema.Scenar
             raise ScenarioError(exc.reason, file="--set", key_path=exc.key_path, hint=exc.hint) from None
         raise
     scenario._base_dir = base_dir
-    if scenario.observed:  # the file the plots and validation compare with must be readable now, not later
-        try:
-            load_observed(scenario.observed_file)
-        except ScenarioError as exc:
-            raise exc.located(hint=f"{exc.hint + ' ' if exc.hint else ''}(named by 'observed' in {file})") from None
+    for key, read in (("observed", load_observed), ("posterior", read_posterior)):
+        if getattr(scenario, key):  # files the scenario names must be readable now, not when a run needs them
+            try:
+                read(getattr(scenario, f"{key}_file"))
+            except ScenarioError as exc:
+                raise exc.located(hint=f"{exc.hint + ' ' if exc.hint else ''}(named by '{key}' in {file})") from None
     return scenario
 
 
@@ -186,7 +188,7 @@ def overridden_by_events(scenario: schema.Scenario, overrides) -> list[str]:
 
 def _override_pairs(overrides) -> list[tuple[str, Any]]:
     """:func:`~sim.scenario.keypaths.override_pairs`; a relative ``observed`` path is meant from the current folder."""
-    return [(k, str(Path(v).resolve()) if k == "observed" and isinstance(v, str) and v and not Path(v).is_absolute()
+    return [(k, str(Path(v).resolve()) if k in RELATIVE_PATHS and isinstance(v, str) and v and not Path(v).is_absolute()
              else v) for k, v in override_pairs(overrides)]
 
 

@@ -327,6 +327,8 @@ class Scenario(Strict):
     seed: int = Field(default=1, ge=0)
     scale: float = Field(default=1.0, gt=0, le=1000, description="multiplies demand and every capacity")
     observed: str | None = Field(default=None, description="observed data CSV, relative to the scenario file")
+    posterior: str | None = Field(default=None, description="ABC posterior CSV (sim.scenario.posterior_file), "
+                                                             "relative to the scenario file")
     monthly_temperature_c: list[float] = Field(
         default=[-4.5, -3.6, 0.4, 7.4, 13.1, 16.3, 18.0, 17.3, 12.6, 7.3, 2.3, -1.9],
         min_length=12,
@@ -350,9 +352,17 @@ class Scenario(Strict):
     @property
     def observed_file(self) -> Path | None:
         """The observed CSV as a path; a relative ``observed`` is taken from the scenario file's folder."""
-        if not self.observed:
+        return self._relative(self.observed)
+
+    @property
+    def posterior_file(self) -> Path | None:
+        """The posterior CSV as a path; a relative ``posterior`` is taken from the scenario file's folder."""
+        return self._relative(self.posterior)
+
+    def _relative(self, name: str | None) -> Path | None:
+        if not name:
             return None
-        path = Path(self.observed)
+        path = Path(name)
         return path if path.is_absolute() or self._base_dir is None else self._base_dir / path
 
     @field_validator("name")

@@ -34,6 +34,7 @@ MAX_EXTENDS_DEPTH = 20
 MAX_NODES = 200_000  # a scenario is a few thousand values; aliases may not blow it up beyond this
 MAX_DEPTH = 64  # a scenario nests about eight levels deep
 YAML_SUFFIXES = (".yaml", ".yml")
+RELATIVE_PATHS = ("observed", "posterior")  # scenario keys naming files relative to the scenario file
 
 
 def _children(node) -> list:
@@ -303,7 +304,8 @@ def _load_parent(path: Path, parent, line: int | None, _chain: tuple[Path, ...])
             hint = ((exc.hint + " ") if exc.hint else "") + f"(read through 'extends' in {path}, line {line})"
             raise exc.located(hint=hint) from None
         raise
-    observed = base.get("observed")  # relative to the file that names it: keep it so from the extending file
-    if isinstance(observed, str) and observed and not Path(observed).is_absolute():
-        base["observed"] = os.path.relpath(parent_path.parent / observed, path.resolve().parent)
+    for key in RELATIVE_PATHS:  # relative to the file that names them: keep them so from the extending file
+        named = base.get(key)
+        if isinstance(named, str) and named and not Path(named).is_absolute():
+            base[key] = os.path.relpath(parent_path.parent / named, path.resolve().parent)
     return base, base_lines

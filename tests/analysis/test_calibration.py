@@ -10,13 +10,13 @@ from sweep_helpers import CLASSROOM
 
 from sim.analysis.calibration import calibrate
 from sim.analysis.params_file import load_params
-from sim.analysis.seeds import calibration_seeds, spawn_seeds
 from sim.analysis.validation import run_values
 from sim.cli.commands import main as cli
 from sim.errors import ScenarioError
 from sim.outcomes.observed import build_targets
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
+from sim.seeds import calibration_seeds, spawn_seeds
 
 TRUTH = {"border_services.PL.detection_per_guard_km": 1.4, "border_services.LT.detection_per_guard_km": 0.9}
 BOUNDS = {"border_services.PL.detection_per_guard_km": [0.3, 3.0],

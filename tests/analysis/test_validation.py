@@ -9,7 +9,6 @@ import pytest
 from sweep_helpers import CLASSROOM, ROOT
 
 from sim.analysis.scores import ard, baseline_predictions
-from sim.analysis.seeds import spawn_seeds
 from sim.analysis.validation import run_values, validate
 from sim.cli.commands import main as cli
 from sim.errors import ScenarioError
@@ -18,6 +17,7 @@ from sim.outcomes.sources import TableSeries
 from sim.outcomes.values import target_values
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
+from sim.seeds import spawn_seeds
 
 OBSERVED = ROOT / "tests" / "data" / "classroom_observed.csv"
 BELARUS = ROOT / "scenarios" / "belarus_2021.yaml"

@@ -17,7 +17,9 @@ def test_compare_two_scenarios(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert cli(["compare", str(a), str(b), "--seeds", "3", "--workers", "2", "--out", str(out), "--no-progress"]) == 0
     md = (out / "compare.md").read_text()
-    assert "| Outcome | baseline | more_turn_backs | Difference (95 % CI) | Change |" in md
+    assert ("| Outcome | baseline | more_turn_backs | Difference | 5-95 % of runs | 95 % CI of the mean | Change |"
+            in md)
+    assert "The intervals include: seed" in md
     assert "attempts_PL" in md and "paired by seed" in md
     table = pd.read_csv(out / "compare.csv")
     assert len(table) == 7 and table["paired"].all() and (table["n"] == 3).all()
@@ -75,7 +77,7 @@ def test_run_folders_compare_as_one_seed_inputs(tmp_path, capsys, monkeypatch):
     b = _run_folder(tmp_path, "strict", 5, border_services={"PL": {"policy": {"turn_back_share": 0.95}}})
     out = tmp_path / "cmp"
     assert cli(["compare", str(a), str(b), "--out", str(out), "--no-progress"]) == 0
-    assert "mean over 1 seeds" in capsys.readouterr().out
+    assert "mean over 1 runs" in capsys.readouterr().out
     table = pd.read_csv(out / "compare.csv")
     daily_a = pd.read_csv(a / "daily.csv", keep_default_na=False)
     daily_b = pd.read_csv(b / "daily.csv", keep_default_na=False)

@@ -8,9 +8,9 @@ import yaml
 from sweep_helpers import short_scenario
 
 import sim
-from sim.analysis.seeds import spawn_seeds
 from sim.cli.commands import main as cli
 from sim.experiments.ensemble import run_ensemble
+from sim.seeds import spawn_seeds
 
 
 def test_ensemble_bands_charts_and_extension(tmp_path):

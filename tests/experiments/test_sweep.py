@@ -13,7 +13,6 @@ import yaml
 from sweep_helpers import CLASSROOM, ROOT, SHORT, sweep_file
 
 import sim
-from sim.analysis.seeds import spawn_seeds
 from sim.cli.commands import main as cli
 from sim.experiments.design import build_design, runs_needed
 from sim.experiments.sweep import run_sweep
@@ -21,6 +20,7 @@ from sim.experiments.sweep_reader import load_sweep
 from sim.outcomes.sources import TableSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.values import outcome_values
+from sim.seeds import spawn_seeds
 
 
 def test_designs_sample_counts(tmp_path):
