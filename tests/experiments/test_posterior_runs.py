@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 import pytest
+from helpers import CLASSROOM
 
 import sim
-from helpers import CLASSROOM
 from sim.cli import main as cli_main
 from sim.errors import ScenarioError
 from sim.experiments.ensemble import run_ensemble, run_outcomes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers import CLASSROOM
+
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.scenario.posterior_file import read_posterior
