@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 EXTRAS ?= dev
-TEST_EXTRAS ?= dev,dask,demo
+TEST_EXTRAS ?= dev,dask,demo,abc,ema
 STAMP  := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: setup run test lint bench fuzz clean

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -44,17 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from sim.analysis.calibrated_file import calibrated_yaml
 from sim.analysis.objective import Objective
 from sim.analysis.params_file import ParamSpec, load_params
-from sim.analysis.scores import score
-from sim.analysis.validation import run_values
 from sim.errors import ScenarioError
 from sim.files import atomic_write_text
 from sim.outcomes.observed import Target, build_targets, observed_path
 from sim.runs.parallel import process_context
-from sim.scenario.keypaths import get_path, set_path
+from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
 from sim.seeds import calibration_seeds
@@ -79,41 +76,17 @@ class CalibrationResult:
     others: dict = field(default_factory=dict)
 
     def calibrated_yaml(self, target_path: Path) -> str:
-        """A scenario that extends the base file and sets the fitted values.
-
-        Values inside dated events are written by repeating the whole ``events`` list (a list
-        in an extending file replaces the base file's list).
-        """
-        base = Path(self.scenario_file).resolve()
-        rel = os.path.relpath(base, Path(target_path).resolve().parent)
-        nested: dict = {}
-        event_values = {k: v for k, v in self.best.items() if k.startswith("events.")}
-        for key, value in self.best.items():
-            if key in event_values:
-                continue
-            node = nested
-            parts = key.split(".")
-            for p in parts[:-1]:
-                node = node.setdefault(p, {})
-            node[parts[-1]] = value
+        """A scenario that extends the base file and sets the fitted values (:mod:`sim.analysis.calibrated_file`)."""
         header = [
-            f"# Calibrated from {self.scenario_file} with `corridor calibrate --params {self.params_file}`",
-            f"# on {dt.date.today().isoformat()}: scipy differential_evolution minimising the overall ARD",
-            f"# (sim/validation.py) averaged over {len(self.seeds)} calibration seeds {self.seeds}",
-            "# (a stream apart from the validation seeds); only the observed series were fitted;",
-            f"# {self.evaluations} evaluations, ARD {self.ard_start:.3f} at the start -> {self.ard:.3f} fitted.",
-            "# Every value below is 'calibrated' (bounds in the parameters file). Dated events of the base",
-            "# file that set the same keys still apply from their dates.",
+            f"Calibrated from {self.scenario_file} with `corridor calibrate --params {self.params_file}`",
+            f"on {dt.date.today().isoformat()}: scipy differential_evolution minimising the overall ARD",
+            f"(sim/analysis/scores.py) averaged over {len(self.seeds)} calibration seeds {self.seeds}",
+            "(a stream apart from the validation seeds); only the observed series were fitted;",
+            f"{self.evaluations} evaluations, ARD {self.ard_start:.3f} at the start -> {self.ard:.3f} fitted.",
+            "Every value below is 'calibrated' (bounds in the parameters file). Dated events of the base",
+            "file that set the same keys still apply from their dates.",
         ]
-        body = {"extends": rel, "name": f"{Path(self.scenario_file).stem}_calibrated"}
-        body.update(nested)
-        if event_values:
-            events = load_scenario(self.scenario_file).model_dump(by_alias=True, mode="json")["events"]
-            holder = {"events": events}
-            for key, value in event_values.items():
-                set_path(holder, key, value, source=self.params_file)
-            body["events"] = events
-        return "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+        return calibrated_yaml(self.scenario_file, self.params_file, self.best, header, target_path)
 
     def write(self, folder) -> list[Path]:
         """Write calibration.json and ``<scenario>_calibrated.yaml`` into ``folder`` (atomically)."""
@@ -232,9 +205,7 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
         res_x = x0
         ard_best, others_best = full.evaluate(x0)
     best = spec.values(res_x)
-    sc_best = full.scenario(res_x)
-    per_series_runs = [score(run_values(sc_best, s, targets)[0], targets)[1] for s in seeds]
-    per_series = {k: float(np.mean([p[k] for p in per_series_runs])) for k in per_series_runs[0]}
+    per_series = full.per_series(res_x)[1]
 
     loco_rows = leave_one_country_out(base, spec, targets, seeds, best, maxiter, popsize, workers,
                                       verbose) if loco else []

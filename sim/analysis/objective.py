@@ -78,6 +78,7 @@ class Objective:
     def __init__(self, base: dict, spec: ParamSpec, targets: list[Target], seeds: list[int],
                  countries: set[str] | None = None) -> None:
         self.spec, self.seeds = spec, seeds
+        self.source = base  # before the cut: what another objective of the same scenario starts from
         self.targets = [t for t in targets if countries is None or t.country in countries]
         self.base, self.moved = fit_horizon(base, self.targets)
 
@@ -98,6 +99,12 @@ class Objective:
         mean_other = {k: float(np.mean([o[k] for o in others])) for k in others[0]
                       if isinstance(others[0][k], (int, float))}
         return float(np.mean(scores)), mean_other
+
+    def per_series(self, x) -> tuple[float, dict[str, float]]:
+        """The overall ARD and the ARD of each observed series for a parameter vector, averaged over the seeds."""
+        scores = [score(values, self.targets) for values, _ in self.runs(x)]
+        return float(np.mean([s[0] for s in scores])), {k: float(np.mean([s[1][k] for s in scores]))
+                                                         for k in scores[0][1]}
 
     def __call__(self, x) -> float:
         """The objective: the mean ARD."""

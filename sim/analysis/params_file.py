@@ -9,7 +9,9 @@ Example::
     integers: [state_actors.belarus.transport_per_day]   # rounded before each run
     # a group: one free value set at several key paths at once
       pl_winter_detection: {range: [1, 3], keys: [border_services.PL.detection_seasonality.0, ...]}
+      demand.scale: {range: [0.1, 10], prior: loguniform}   # a prior other than uniform
     options: {seeds: 3, maxiter: 8, popsize: 4}          # differential evolution (--method optimise)
+    abc: {population: 200, generations: 8, max_minutes: 55}   # ABC-SMC (--method abc)
 
 A key path may reach into a dated event's values (``events.2.set.state_actors.belarus.steer.PL``).
 The file is read with the bounded YAML reader and checked by a strict schema: every problem is a
@@ -44,11 +46,37 @@ class OptimiseOptions(_Strict):
     popsize: int = Field(default=4, ge=1, le=1000, description="population factor")
 
 
+class AbcOptions(_Strict):
+    """Options of ABC-SMC (``calibrate --method abc``, :mod:`sim.analysis.abc`)."""
+
+    population: int = Field(default=100, ge=5, le=100_000, description="accepted parameter sets per generation")
+    generations: int = Field(default=8, ge=1, le=1000, description="at most this many generations")
+    min_epsilon: float = Field(default=0.0, ge=0, description="stop once the acceptance threshold (ARD) is this low")
+    quantile: float = Field(default=0.5, gt=0, lt=1, description="each threshold is this quantile of the last "
+                                                                 "generation's distances")
+    max_simulations: int = Field(default=100_000, ge=1, description="stop after this many simulations in all")
+    max_minutes: float = Field(default=60.0, gt=0, description="stop after the generation that passes this "
+                                                                "wall time (that generation is kept)")
+
+
+PRIORS = ("uniform", "loguniform")
+
+
 class ParameterGroup(_Strict):
-    """One free value set at several key paths at once (for example the winter months of a seasonality)."""
+    """A parameter written out: its range, its prior, and (for a group) the key paths it sets at once."""
 
     range: list[float] = Field(min_length=2, max_length=2)
-    keys: list[str] = Field(min_length=1, description="scenario key paths that all take the parameter's value")
+    keys: list[str] | None = Field(default=None, min_length=1,
+                                   description="scenario key paths that all take the parameter's value "
+                                               "(default: the parameter's own name)")
+    prior: str = Field(default="uniform", description="the prior over the range: uniform or loguniform")
+
+    @field_validator("prior")
+    @classmethod
+    def _known_prior(cls, prior):
+        if prior not in PRIORS:
+            raise ValueError(f"unknown prior '{quoted(prior, 40)}' (use {' or '.join(PRIORS)})")
+        return prior
 
 
 class ParamsFile(_Strict):
@@ -58,11 +86,13 @@ class ParamsFile(_Strict):
     parameters: dict[str, list[float] | ParameterGroup] = Field(min_length=1)
     integers: list[str] = []
     options: OptimiseOptions = OptimiseOptions()
+    abc: AbcOptions = AbcOptions()
 
     @field_validator("parameters")
     @classmethod
     def _ranges(cls, parameters):
         for key, rng in parameters.items():
+            prior = "uniform" if isinstance(rng, list) else rng.prior
             rng = rng if isinstance(rng, list) else rng.range
             if len(rng) != 2:
                 raise ValueError(f"'{quoted(key)}': a range is [low, high], two numbers (got {len(rng)})")
@@ -71,6 +101,8 @@ class ParamsFile(_Strict):
                 raise ValueError(f"'{quoted(key)}': the ends of a range must be finite numbers")
             if not low < high:
                 raise ValueError(f"'{quoted(key)}': low ({low:g}) must be below high ({high:g})")
+            if prior == "loguniform" and low <= 0:
+                raise ValueError(f"'{quoted(key)}': a loguniform prior needs a range above 0 (got low {low:g})")
         return parameters
 
     @model_validator(mode="after")
@@ -95,11 +127,15 @@ def read_params_file(path) -> ParamsFile:
     try:
         return ParamsFile.model_validate(data)
     except ValidationError as exc:
-        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-        loc = tuple(str(p) for p in err["loc"])
+        errors = exc.errors()  # a parameter written out is a ParameterGroup: its own errors say more than the list's
+        errors = [e for e in errors if "list[float]" not in e["loc"] or not isinstance(e.get("input"), dict)] or errors
+        err = sorted(errors, key=lambda e: e["type"] != "extra_forbidden")[0]
+        loc = tuple(str(p) for p in err["loc"] if p not in ("list[float]", "ParameterGroup"))
         line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
         if err["type"] == "extra_forbidden":
-            choices = ParamsFile.model_fields if len(loc) == 1 else OptimiseOptions.model_fields
+            choices = {"options": OptimiseOptions, "abc": AbcOptions}.get(loc[0], ParamsFile).model_fields
+            if loc[0] == "parameters":
+                choices = ParameterGroup.model_fields
             reason = "this key is not part of a parameters file."
             hint = did_you_mean(loc[-1], choices) or f"allowed keys: {', '.join(choices)}."
         else:
@@ -119,6 +155,8 @@ class ParamSpec:
     options: dict = field(default_factory=dict)
     fixed: dict = field(default_factory=dict)  # key path -> value set in every evaluation but not fitted
     keys: dict[str, list[str]] = field(default_factory=dict)  # a group's label -> the key paths it sets
+    priors: dict[str, str] = field(default_factory=dict)  # name -> prior other than uniform
+    abc: dict = field(default_factory=dict)  # the file's ABC-SMC options (AbcOptions)
 
     def key_paths(self, name: str) -> list[str]:
         """The scenario key paths parameter ``name`` sets (itself, or a group's keys)."""
@@ -143,7 +181,12 @@ class ParamSpec:
             for key in self.key_paths(n):
                 pinned[key] = int(round(v)) if n in self.integers else round(v, 6)
         return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
-                         self.options, {**self.fixed, **pinned}, {n: k for n, k in self.keys.items() if n not in own})
+                         self.options, {**self.fixed, **pinned}, {n: k for n, k in self.keys.items() if n not in own},
+                         {n: p for n, p in self.priors.items() if n not in own}, self.abc)
+
+    def prior(self, name: str) -> str:
+        """The prior of parameter ``name`` over its range (``uniform`` unless the file says otherwise)."""
+        return self.priors.get(name, "uniform")
 
 
 def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
@@ -153,8 +196,10 @@ def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
     names = list(file.parameters)
     ranges = [p if isinstance(p, list) else p.range for p in file.parameters.values()]
     bounds = [(float(lo), float(hi)) for lo, hi in ranges]
-    groups = {n: list(p.keys) for n, p in file.parameters.items() if not isinstance(p, list)}
-    spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump(), keys=groups)
+    groups = {n: list(p.keys) for n, p in file.parameters.items() if not isinstance(p, list) and p.keys}
+    priors = {n: p.prior for n, p in file.parameters.items() if not isinstance(p, list) and p.prior != "uniform"}
+    spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump(), keys=groups, priors=priors,
+                     abc=file.abc.model_dump())
     if scenario is not None:  # every key path must exist and both ends must validate
         base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
         for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):

@@ -120,6 +120,26 @@ def score(values: np.ndarray, targets: list[Target]) -> tuple[float, dict]:
     return ard(np.nan_to_num(values), obs, [t.series for t in targets], scored)
 
 
+def coverage(values: np.ndarray, targets: list[Target]) -> dict[int, float | None]:
+    """Share of the scored rows whose observed value lies inside the replicates' central 90 % and 50 % bands.
+
+    Args:
+        values: Replicates × targets (one row per run).
+        targets: The observed rows.
+
+    Returns:
+        ``{90: share, 50: share}`` (None when no row is scored).
+    """
+    obs = np.array([t.value for t in targets])
+    scored = np.array([t.scored for t in targets], dtype=bool)
+    out: dict[int, float | None] = {}
+    for q in (90, 50):
+        low, high = np.percentile(values, 50 - q / 2, axis=0), np.percentile(values, 50 + q / 2, axis=0)
+        inside = (obs >= low) & (obs <= high)
+        out[q] = float(inside[scored].mean()) if scored.any() else None
+    return out
+
+
 # --------------------------------------------------------------------------- forecasting baselines
 FORECASTS = ("last_year", "same_months", "trend")
 

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.independent_checks import check_table, format_checks
-from sim.analysis.scores import BASELINES, FORECASTS, baseline_predictions, forecast_predictions, relative_errors
+from sim.analysis.scores import (
+    BASELINES,
+    FORECASTS,
+    baseline_predictions,
+    coverage,
+    forecast_predictions,
+    relative_errors,
+)
 from sim.analysis.scores import score as ard_of
 from sim.files import atomic_write_frame, atomic_write_text
 from sim.outcomes.observed import Target
@@ -114,13 +121,8 @@ def _series_rows(targets, values, med, predictions, sample, until) -> list[dict]
 def _overall(targets, values, med, predictions, sample, until) -> dict:
     part = _scored_in(targets, sample, until)
     overall_seed = np.array([ard_of(v, part)[0] for v in values])
-    scored = np.array([t.scored for t in part])
-    obs = np.array([t.value for t in part])
-    inside = {q: (obs >= np.percentile(values, 50 - q / 2, axis=0)) & (obs <= np.percentile(values, 50 + q / 2, axis=0))
-              for q in (90, 50)}
-    return {"rows": sum(t.scored for t in part),
-            "coverage_90": float(inside[90][scored].mean()) if scored.any() else None,
-            "coverage_50": float(inside[50][scored].mean()) if scored.any() else None,
+    inside = coverage(values, part)
+    return {"rows": sum(t.scored for t in part), "coverage_90": inside[90], "coverage_50": inside[50],
             "ard_seed_median": float(np.median(overall_seed)),
             "ard_seed_p05": float(np.percentile(overall_seed, 5)),
             "ard_seed_p95": float(np.percentile(overall_seed, 95)),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from sim.cli.run_commands import add_posterior_arguments, add_set_argument, posterior_for, seed_number
 from sim.errors import ScenarioError
 
-INTERRUPTED = "Interrupted; a calibration's finished work is not kept: run it again to start over."
+INTERRUPTED = ("Interrupted. --method abc keeps every finished generation in its abc.db: the same command "
+               "resumes from there; --method optimise keeps nothing: run it again to start over.")
 
 
 def _default_out(kind: str, scenario: str) -> Path:
@@ -73,9 +75,13 @@ def cmd_validate(args) -> int:
 
 def add_calibrate_parser(subparsers):
     """``calibrate SCENARIO --params FILE [--seeds N] [--out DIR]``."""
-    p = subparsers.add_parser("calibrate", help="fit free parameters to observed figures (minimise ARD)")
+    p = subparsers.add_parser("calibrate", help="fit free parameters to observed figures: a posterior (ABC-SMC) "
+                                                "or one point (differential evolution)")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--params", required=True, help="YAML: parameters: {key.path: [low, high]} (+ options)")
+    p.add_argument("--method", choices=("optimise", "abc"), default="optimise",
+                   help="optimise: one point minimising the ARD (differential evolution); abc: a posterior by "
+                        "ABC-SMC (pyabc; needs the 'abc' extra) (default: optimise)")
     p.add_argument("--seeds", type=int,
                    help="seeds per evaluation, the same at every one (default: the file's options, else 3)")
     p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
@@ -83,8 +89,15 @@ def add_calibrate_parser(subparsers):
     p.add_argument("--maxiter", type=int, help="optimiser iterations (default from the params file, else 8)")
     p.add_argument("--popsize", type=int, help="differential evolution population factor (default 4)")
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
-    p.add_argument("--no-loco", action="store_true", help="skip the leave-one-country-out check")
-    p.add_argument("--out", help="output folder (default outputs/<scenario>/calibration)")
+    p.add_argument("--no-loco", action="store_true", help="skip the leave-one-country-out check (optimise)")
+    p.add_argument("--loco", action="store_true", help="also run the leave-one-country-out check (abc: off "
+                                                       "unless given, it costs about one more calibration)")
+    abc = p.add_argument_group("ABC-SMC (--method abc; default: the params file's 'abc:' options)")
+    abc.add_argument("--population", type=int, help="accepted parameter sets per generation")
+    abc.add_argument("--generations", type=int, help="at most this many generations")
+    abc.add_argument("--max-minutes", type=float, help="stop after the generation that passes this wall time")
+    abc.add_argument("--max-simulations", type=int, help="stop after this many simulations in all")
+    p.add_argument("--out", help="output folder (default outputs/<scenario>/calibration, or calibration_abc)")
     return p
 
 
@@ -95,6 +108,8 @@ def cmd_calibrate(args) -> int:
     if args.seeds is not None:
         _check_seeds(args.seeds)
     workers = _check_workers(args.workers)
+    if args.method == "abc":
+        return _calibrate_abc(args, workers)
     folder = Path(args.out) if args.out else _default_out("calibration", args.scenario)
     result = calibrate(args.scenario, args.params, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
                        maxiter=args.maxiter, popsize=args.popsize, observed=args.observed, loco=not args.no_loco,
@@ -102,4 +117,27 @@ def cmd_calibrate(args) -> int:
     paths = result.write(folder)
     print(format_result(result))
     print("\nWrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _calibrate_abc(args, workers: int) -> int:
+    """``calibrate --method abc``: run or resume ABC-SMC, print the posterior summary."""
+    from sim.errors import EngineUnavailable
+
+    try:
+        from sim.analysis.abc import calibrate_abc
+        from sim.analysis.abc_loco import add_loco
+    except ImportError as exc:
+        raise EngineUnavailable(f"--method abc needs pyabc, which is not installed ({exc.name} is missing).",
+                                hint="pip install -e '.[abc]'") from None
+    folder = Path(args.out) if args.out else _default_out("calibration_abc", args.scenario)
+    print(f"ABC-SMC into {folder} (resumes from {folder}/abc.db if it is there)", file=sys.stderr)
+    result = calibrate_abc(args.scenario, args.params, out=folder, workers=workers, root_seed=args.root_seed,
+                           observed=args.observed, verbose=True, population=args.population,
+                           generations=args.generations, max_minutes=args.max_minutes,
+                           max_simulations=args.max_simulations)
+    if args.loco:
+        add_loco(result, verbose=True)
+    print(result.text())
+    print("\nWrote " + ", ".join(str(p) for p in result.written))
     return 0
