@@ -45,7 +45,8 @@ def test_every_folder_of_sim_is_a_layer_of_the_contract():
 
 
 GLOBAL_RANDOM = re.compile(r"^\s*import random\b|^\s*from random import"
-                           r"|\bnp\.random\.(?!default_rng|SeedSequence|Generator|PCG64|BitGenerator)[a-z_]+\(", re.MULTILINE)
+                           r"|\bnp\.random\.(?!default_rng|SeedSequence|Generator|PCG64|BitGenerator)[a-z_]+\(",
+                           re.MULTILINE)
 
 
 def test_no_module_draws_from_global_random_state():
