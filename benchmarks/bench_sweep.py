@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.seeds import spawn_seeds
 from sim.experiments.engines import RunTask, make_engine  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
 from sim.experiments.sweep import OutcomeCollector  # noqa: E402
 from sim.outcomes.spec import OutcomeSpec  # noqa: E402
+from sim.seeds import spawn_seeds  # noqa: E402
 
 OUTCOMES = {"attempts_pl": OutcomeSpec(metric="attempts", country="PL"), "deaths": OutcomeSpec(metric="deaths"),
             "peak_at_border": OutcomeSpec(metric="at_border", stat="peak")}

@@ -54,6 +54,7 @@ def add_discover_parser(subparsers) -> argparse.ArgumentParser:
 def cmd_discover(args: argparse.Namespace) -> int:
     """Run ``discover``."""
     from sim.experiments.discovery.discover import run_discovery
+    from sim.experiments.discovery.summary import levers
 
     res = run_discovery(args.sweep_dir, args.where, args.out, per=args.cases, threshold=args.threshold,
                         mass_min=args.mass_min, peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
@@ -61,7 +62,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     print(res.headline)
     s = res.box.stats
     print(f"box: step {res.box.step} of {len(res.box.trajectory) - 1}, density {s['density']:.2f}, coverage "
-          f"{s['coverage']:.2f}, {int(s['res_dim'])} levers restricted -> {res.out / 'summary.md'}")
+          f"{s['coverage']:.2f}, {levers(int(s['res_dim']))} restricted -> {res.out / 'summary.md'}")
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -14,6 +14,7 @@ from sim.model.agents.border_service import BorderService
 from sim.model.agents.carrier import Carrier, SeatPool, can_pay_a_package
 from sim.model.agents.state_actor import StateActor
 from sim.model.context import ScenarioArrays, Today
+from sim.model.mesa_data import CountryTotals, country_collector
 from sim.model.network import build_network, journey, minsk_id
 from sim.model.population import IS_FINAL, STATE_NAMES, JourneyState, Population
 from sim.model.recorder import Recorder, key_spaces, recorded_states
@@ -34,6 +35,7 @@ class CorridorModel(mesa.Model):
         config: The scenario as it stands today (dated events change it).
         population: The travel parties (:class:`~sim.model.population.Population`).
         recorder: Daily metrics (:class:`~sim.model.recorder.Recorder`).
+        datacollector: Mesa's ``DataCollector`` of each day's country totals (:mod:`sim.model.mesa_data`).
         network: The place graph (networkx DiGraph).
         day: Index of the last simulated day (-1 before the first step).
     """
@@ -67,6 +69,9 @@ class CorridorModel(mesa.Model):
                                  for e in sorted(scenario.events, key=lambda e: e.date)]
         for callback in self._event_callbacks:
             self.schedule_event(callback, at=(callback.args[0].date - scenario.start).days + 0.5)
+        # Mesa's DataCollector of each day's country totals (sim/model/mesa_data.py), for batch_run and Mesa's plots
+        self.country_totals = CountryTotals(self.recorder)
+        self.datacollector = country_collector(self.country_totals)
         self.running = True
 
     # ------------------------------------------------------------------ set-up
@@ -243,6 +248,7 @@ class CorridorModel(mesa.Model):
         rules.in_procedure_day(self)
         rules.waiting_return_day(self)
         self._record_stocks()
+        self.datacollector.collect(self)
         if self.day + 1 >= self.n_days:
             self.running = False
 

@@ -128,6 +128,10 @@ class Recorder:
         self.states[self.day] = people_by_state
 
     # ------------------------------------------------------------------ reading
+    def countries_of(self, metric: str) -> np.ndarray:
+        """The country of each key of ``metric`` ("" for keys of no country)."""
+        return self._country_of[self.specs[metric].keys]
+
     def series(self, metric: str, country: str = "") -> np.ndarray:
         """Daily values of ``metric`` up to and including the current day.
 

@@ -114,14 +114,15 @@ def test_zero_workers_exits_2(tmp_path, capsys):
 
 
 def test_scenario_fingerprint_is_the_scenario_hash_without_run_free_keys(tmp_path):
-    from sim.experiments.store import scenario_fingerprint
+    from sim.experiments.store import NOT_RUN_INPUTS, scenario_fingerprint
     from sim.runs.provenance import scenario_hash
 
     path = short_scenario(tmp_path, "a")
     scen = sim.load_scenario(str(path))
     assert scenario_fingerprint(scen) == scenario_fingerprint(path)  # a loaded scenario is not loaded again
     assert scenario_fingerprint(scen, {"demand.scale": 2}) == scenario_fingerprint(path, {"demand.scale": 2})
-    assert scenario_fingerprint(scen) == scenario_hash(scen, exclude=("observed", "description", "seed"))[:16]
+    assert scenario_fingerprint(scen) == scenario_hash(scen, exclude=NOT_RUN_INPUTS)[:16]
+    assert {"observed", "description", "seed", "posterior", "calibrated_until"} <= set(NOT_RUN_INPUTS)
     reseeded = sim.load_scenario(str(path), overrides={"seed": 42, "description": "other words"})
     assert scenario_fingerprint(reseeded) == scenario_fingerprint(scen)
     # the default scenario_hash leaves out only the seed

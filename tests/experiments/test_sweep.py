@@ -308,22 +308,21 @@ def test_multiplier_can_reach_into_an_event_value(tmp_path):
     assert sim.load_scenario(str(CLASSROOM), overrides={key: 0.4}).events[1].set[key[13:]] == 0.4
 
 
-def _event_keys(scenario) -> set[str]:
-    out = set()
-    for event in scenario.events:
-        out |= set(event.set)
-    return out
+def _event_keys(scenario) -> list[tuple[int, str]]:
+    return [(i, key) for i, event in enumerate(scenario.events) for key in event.set]
 
 
 def test_example_sweeps_vary_no_key_a_dated_event_overwrites():
+    """A swept starting value that an event overwrites is swept in that event too (events.N.set.<key>)."""
     from sim.experiments.sweep_file import parameter_keys
 
     for f in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
         spec = load_sweep(f)
         base = sim.load_scenario(str(spec.base_path), overrides=dict(spec.overrides) or None)
-        events = _event_keys(base)
-        for key in parameter_keys(spec):
-            hit = [e for e in events if key == e or key.startswith(e + ".") or e.startswith(key + ".")]
+        keys = set(parameter_keys(spec))
+        for key in keys:
+            hit = [e for i, e in _event_keys(base) if (key == e or key.startswith(e + ".") or e.startswith(key + "."))
+                   and f"events.{i}.set.{e}" not in keys]
             assert not hit, f"{f.name}: {key} is overwritten by a dated event ({hit})"
 
 
