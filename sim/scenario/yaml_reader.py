@@ -262,7 +262,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tupl
     data, lines = read_yaml(path)
     located = {k: (str(path), v) for k, v in lines.items()}
     if "extends" not in data:
-        return data, located
+        return _append_extra_events(data, located, path)
     line = lines.get(("extends",))
     parents = data.pop("extends")
     if isinstance(parents, list):
@@ -280,7 +280,28 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tupl
             merged["links"] = links
         merged_lines.update(base_lines)
     merged_lines.update(located)
-    return deep_merge(merged, data), merged_lines
+    return _append_extra_events(deep_merge(merged, data), merged_lines, path)
+
+
+def _append_extra_events(data: dict, lines: dict, path: Path) -> tuple[dict, dict]:
+    """A file's ``extra_events`` go after the events it extends (or its own): the numbers of those stay."""
+    if "extra_events" not in data:
+        return data, lines
+    extra = data.pop("extra_events")
+    if not isinstance(extra, list):
+        raise ScenarioError("'extra_events' must be a list of events (each with a date and a 'set').", file=str(path),
+                            key_path="extra_events", line=lines.get(("extra_events",), (None, None))[1],
+                            hint="write '- {date: 2025-05-01, note: ..., set: {...}}' under it.")
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        return data, lines  # the schema reports the events themselves
+    n = len(events)
+    data["events"] = events + extra
+    for key in [k for k in lines if k and k[0] == "extra_events"]:
+        where = lines.pop(key)
+        if len(key) > 1 and str(key[1]).isdigit():
+            lines[("events", str(n + int(key[1])), *key[2:])] = where
+    return data, lines
 
 
 def _load_parent(path: Path, parent, line: int | None, _chain: tuple[Path, ...]) -> tuple[dict, dict]:

@@ -100,3 +100,26 @@ def test_whole_numbers_and_date_text_are_the_conversions_allowed():
 def test_an_alias_that_contains_itself_is_refused(tmp_path, capsys):
     path = _write(tmp_path, "loop.yaml", "a: &x\n  b: *x\n")
     _fails(capsys, path, "refers to the value it is part of")
+
+
+def test_extra_events_go_after_the_events_of_the_file_extended(tmp_path):
+    base = sim.load_scenario(str(CLASSROOM))
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {CLASSROOM}\nname: child\nextra_events:\n"
+                     "  - {date: 2021-08-05, note: early, set: {demand.scale: 2.0}}\n"
+                     "  - {date: 2021-12-01, note: late, set: {demand.scale: 0.5}}\n")
+    events = sim.load_scenario(str(child)).events
+    assert len(events) == len(base.events) + 2
+    assert [e.note for e in events[: len(base.events)]] == [e.note for e in base.events]  # numbers kept
+    assert [e.note for e in events[-2:]] == ["early", "late"]
+    grandchild = tmp_path / "grandchild.yaml"
+    grandchild.write_text("extends: child.yaml\nextra_events:\n  - {date: 2021-09-01, set: {demand.scale: 3.0}}\n")
+    assert len(sim.load_scenario(str(grandchild)).events) == len(base.events) + 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {CLASSROOM}\nextra_events:\n  - {{date: 2021-08-05, set: {{demand.scal: 2.0}}}}\n")
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(str(bad))
+    assert f"events.{len(base.events)}.set" in str(err.value) and "bad.yaml, line 3" in str(err.value)
+    bad.write_text(f"extends: {CLASSROOM}\nextra_events: {{date: 2021-08-05}}\n")
+    with pytest.raises(ScenarioError, match="'extra_events' must be a list"):
+        sim.load_scenario(str(bad))
