@@ -143,3 +143,29 @@ def cli(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subprocess.Complete
     env = dict(os.environ, PYTHONHASHSEED="123", MPLBACKEND="Agg")
     return subprocess.run([str(PYTHON), str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
+
+
+def twin_files(folder: Path, truth: dict, ranges: dict, abc: dict | None = None) -> tuple[Path, Path]:
+    """A twin experiment: the tiny scenario whose observed rows the model made itself from ``truth`` (seed 11).
+
+    Writes ``observed.csv`` (attempts in PL and LT over two periods), ``twin.yaml`` naming it, and
+    ``params.yaml`` with ``ranges`` (and the ``abc`` options); returns the scenario and parameters files.
+    """
+    import yaml
+
+    from sim.runs.api import run
+
+    data = tiny()
+    data["end"] = "2021-10-15"
+    daily = run(data, seed=11, overrides=truth).daily
+    rows = ["country,metric,period_start,period_end,value,aggregation,quality,definition,source"]
+    for country in ("PL", "LT"):
+        for start, end in (("2021-09-01", "2021-09-21"), ("2021-09-22", "2021-10-15")):
+            part = daily[(daily.metric == "attempts") & (daily.country == country) & (daily.place == "")
+                         & (daily.date >= start) & (daily.date <= end)]
+            rows.append(f"{country},attempts,{start},{end},{int(part.value.sum())},period_total,reported,twin,model")
+    (folder / "observed.csv").write_text("\n".join(rows) + "\n")
+    data["observed"] = "observed.csv"
+    (folder / "twin.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (folder / "params.yaml").write_text(yaml.safe_dump({"parameters": ranges, "abc": abc or {}}))
+    return folder / "twin.yaml", folder / "params.yaml"

@@ -2,7 +2,9 @@
 
 Approximate Bayesian computation by sequential Monte Carlo, with pyabc's ``ABCSMC``:
 
-* **priors** from the parameters file's ranges, uniform unless a parameter says ``prior: loguniform``;
+* **priors** from the parameters file's ranges, uniform unless a parameter says ``prior: loguniform``
+  (sampled on unbounded coordinates, :func:`to_values`); parameters listed under ``abc.leave_out``
+  (those a screen found the observed rows do not move) stay at the scenario's values;
 * **one simulation per candidate**, its seed part of the candidate (:class:`~sim.analysis.abc_sampler.SeededSampler`),
   so the posterior includes the model's own noise; each run stops at the last observed row
   (:func:`sim.analysis.objective.fit_horizon`);
@@ -68,7 +70,7 @@ class Simulation:
 
     def __call__(self, pars) -> dict:
         """The simulated value of every observed row for pyabc's parameters ``pars``."""
-        x = [pars[name] for name in _labels(len(self.objective.spec.names))]
+        x = to_values(self.objective.spec, [pars[name] for name in _labels(len(self.objective.spec.names))])
         values, _ = run_values(self.objective.scenario(x), candidate_seed(), self.objective.targets)
         return {"values": values}
 
@@ -90,13 +92,31 @@ def _labels(n: int) -> list[str]:
 
 
 def _priors(spec: ParamSpec):
+    """Standard logistic priors on the sampler's unbounded coordinates (see :func:`to_values`)."""
     import pyabc
 
-    rvs = {}
-    for label, name, (lo, hi) in zip(_labels(len(spec.names)), spec.names, spec.bounds, strict=True):
-        rvs[label] = pyabc.RV("loguniform", lo, hi) if spec.prior(name) == "loguniform" else \
-            pyabc.RV("uniform", lo, hi - lo)
-    return pyabc.Distribution(**rvs)
+    return pyabc.Distribution(**{label: pyabc.RV("logistic", 0, 1) for label in _labels(len(spec.names))})
+
+
+def to_values(spec: ParamSpec, z) -> np.ndarray:
+    """The parameters' values for the sampler's coordinates ``z``.
+
+    pyabc samples each parameter on the whole real line, ``z``, with a standard logistic prior, and
+    the value is ``low + (high - low) · sigmoid(z)`` (on the log scale for a log-uniform prior): a
+    standard logistic ``z`` makes that value uniform (log-uniform) over the range, so the prior is
+    the parameters file's, while the proposal kernels never fall outside the range — with a dozen
+    bounded parameters most of a kernel's mass would otherwise lie outside the box and the
+    importance weights would degenerate.
+    """
+    z = np.asarray(z, float)
+    u = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+    out = np.empty(len(z))
+    for i, (name, (lo, hi)) in enumerate(zip(spec.names, spec.bounds, strict=True)):
+        if spec.prior(name) == "loguniform":
+            out[i] = float(np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * u[i]))
+        else:
+            out[i] = lo + (hi - lo) * u[i]
+    return out
 
 
 @dataclass
@@ -188,7 +208,7 @@ def posterior_frame(history, spec: ParamSpec) -> pd.DataFrame:
         particles = history.get_population(t).particles
         total = sum(p.weight for p in particles)
         for i, p in enumerate(particles):
-            values = spec.values([p.parameter[lab] for lab in labels])
+            values = spec.values(to_values(spec, [p.parameter[lab] for lab in labels]))
             rows.append({"generation": t, "particle": i, "weight": round(p.weight / total, 12),
                          "distance": round(float(p.distance), 9),
                          **{k: v for k, v in values.items() if k not in spec.fixed}})
@@ -225,6 +245,7 @@ class AbcResult:
 def settings(spec: ParamSpec, workers: int, root_seed: int, **given) -> AbcSettings:
     """The file's ``abc:`` options with the values ``given`` (not None) taking their place."""
     opts = {**spec.abc, **{k: v for k, v in given.items() if v is not None}}
+    opts.pop("leave_out", None)
     for key in ("population", "generations", "max_simulations"):
         if int(opts[key]) < 1:
             raise ScenarioError(f"--{key.replace('_', '-')} must be at least 1 (got {opts[key]}).")
@@ -253,7 +274,8 @@ def calibrate_abc(scenario_path, params_path, out=None, workers: int = 1, root_s
     t0 = time.perf_counter()
     file = str(scenario_path)
     scenario = load_scenario(scenario_path)
-    spec = load_params(params_path, scenario)
+    full_spec = load_params(params_path, scenario)
+    spec = full_spec.drop(full_spec.abc["leave_out"])
     targets = build_targets(scenario, load_observed(observed_path(file, scenario, observed)), file)
     s = settings(spec, workers, scenario.seed if root_seed is None else root_seed, **options)
     out = Path(out) if out else output_folder(Path("outputs/calibration"), f"{Path(file).stem}_abc")
@@ -302,6 +324,7 @@ def write_outputs(out: Path, history, objective: Objective, scenario_file: str, 
         "ARD of the posterior median": round(ard_median, 4),
         "wall time (all passes)": f"{sum(p['wall_seconds'] for p in passes) / 60:.1f} min on {s.workers} workers",
         "root seed": s.root_seed,
+        "left at the scenario's values (abc.leave_out)": ", ".join(spec.abc.get("leave_out", [])) or "none",
     }
     strongest = strongest_pairs(sets, weights)
     title = f"ABC-SMC posterior of {Path(scenario_file).stem}"

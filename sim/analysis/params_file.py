@@ -57,6 +57,9 @@ class AbcOptions(_Strict):
     max_simulations: int = Field(default=100_000, ge=1, description="stop after this many simulations in all")
     max_minutes: float = Field(default=60.0, gt=0, description="stop after the generation that passes this "
                                                                 "wall time (that generation is kept)")
+    leave_out: list[str] = Field(default=[], description="parameters ABC leaves at the scenario's values "
+                                                         "(those a screen, calibrate --method screen, found "
+                                                         "the observed rows do not move)")
 
 
 PRIORS = ("uniform", "loguniform")
@@ -107,6 +110,11 @@ class ParamsFile(_Strict):
 
     @model_validator(mode="after")
     def _integers_are_parameters(self):
+        for key in self.abc.leave_out:
+            if key not in self.parameters:
+                hint = did_you_mean(key, self.parameters)
+                raise ValueError(f"'{quoted(key)}' is listed under abc.leave_out but is not one of the parameters"
+                                 + (f" ({hint})" if hint else ""))
         for key in self.integers:
             if key not in self.parameters:
                 hint = did_you_mean(key, self.parameters)
@@ -183,6 +191,13 @@ class ParamSpec:
         return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
                          self.options, {**self.fixed, **pinned}, {n: k for n, k in self.keys.items() if n not in own},
                          {n: p for n, p in self.priors.items() if n not in own}, self.abc)
+
+    def drop(self, names) -> ParamSpec:
+        """The same parameters without ``names`` (left at the scenario's own values)."""
+        keep = [i for i, n in enumerate(self.names) if n not in set(names)]
+        return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
+                         self.options, dict(self.fixed), {n: k for n, k in self.keys.items() if n not in names},
+                         {n: p for n, p in self.priors.items() if n not in names}, self.abc)
 
     def prior(self, name: str) -> str:
         """The prior of parameter ``name`` over its range (``uniform`` unless the file says otherwise)."""

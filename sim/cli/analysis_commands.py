@@ -79,9 +79,10 @@ def add_calibrate_parser(subparsers):
                                                 "or one point (differential evolution)")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--params", required=True, help="YAML: parameters: {key.path: [low, high]} (+ options)")
-    p.add_argument("--method", choices=("optimise", "abc"), default="optimise",
+    p.add_argument("--method", choices=("optimise", "abc", "screen"), default="optimise",
                    help="optimise: one point minimising the ARD (differential evolution); abc: a posterior by "
-                        "ABC-SMC (pyabc; needs the 'abc' extra) (default: optimise)")
+                        "ABC-SMC (pyabc; needs the 'abc' extra); screen: how much each parameter alone moves "
+                        "the ARD (default: optimise)")
     p.add_argument("--seeds", type=int,
                    help="seeds per evaluation, the same at every one (default: the file's options, else 3)")
     p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
@@ -110,6 +111,8 @@ def cmd_calibrate(args) -> int:
     workers = _check_workers(args.workers)
     if args.method == "abc":
         return _calibrate_abc(args, workers)
+    if args.method == "screen":
+        return _screen(args, workers)
     folder = Path(args.out) if args.out else _default_out("calibration", args.scenario)
     result = calibrate(args.scenario, args.params, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
                        maxiter=args.maxiter, popsize=args.popsize, observed=args.observed, loco=not args.no_loco,
@@ -140,4 +143,18 @@ def _calibrate_abc(args, workers: int) -> int:
         add_loco(result, verbose=True)
     print(result.text())
     print("\nWrote " + ", ".join(str(p) for p in result.written))
+    return 0
+
+
+def _screen(args, workers: int) -> int:
+    """``calibrate --method screen``: the one-at-a-time screen of the parameters, printed and written."""
+    from sim.analysis.screen import format_screen, screen_parameters
+    from sim.files import atomic_write_frame
+
+    folder = Path(args.out) if args.out else _default_out("calibration_screen", args.scenario)
+    ard, table = screen_parameters(args.scenario, args.params, seeds=args.seeds or 2, workers=workers,
+                                   root_seed=args.root_seed, observed=args.observed)
+    atomic_write_frame(folder / "screen.csv", table)
+    print(format_screen(ard, table))
+    print(f"\nWrote {folder / 'screen.csv'}")
     return 0

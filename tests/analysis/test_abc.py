@@ -6,13 +6,11 @@ import json
 
 import numpy as np
 import pytest
-import yaml
-from helpers import tiny
+from helpers import twin_files
 
 from sim.analysis.abc import calibrate_abc
 from sim.cli import main as cli_main
 from sim.errors import PlanMismatch
-from sim.runs.api import run
 from sim.scenario.loader import load_scenario
 from sim.scenario.posterior_file import read_posterior
 
@@ -23,28 +21,10 @@ RANGES = {"border_services.PL.detection_per_guard_km": [0.2, 3.0], "state_actors
 SMALL = {"population": 20, "generations": 3}
 
 
-def _twin(folder):
-    """A scenario whose observed rows are made by the model itself from TRUTH (seed 11)."""
-    data = tiny()
-    data["end"] = "2021-10-15"
-    daily = run(data, seed=11, overrides=TRUTH).daily
-    rows = ["country,metric,period_start,period_end,value,aggregation,quality,definition,source"]
-    for country in ("PL", "LT"):
-        for start, end in (("2021-09-01", "2021-09-21"), ("2021-09-22", "2021-10-15")):
-            part = daily[(daily.metric == "attempts") & (daily.country == country) & (daily.place == "")
-                         & (daily.date >= start) & (daily.date <= end)]
-            rows.append(f"{country},attempts,{start},{end},{int(part.value.sum())},period_total,reported,twin,model")
-    (folder / "observed.csv").write_text("\n".join(rows) + "\n")
-    data["observed"] = "observed.csv"
-    (folder / "twin.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    (folder / "params.yaml").write_text(yaml.safe_dump({"parameters": RANGES, "abc": SMALL}))
-    return folder / "twin.yaml", folder / "params.yaml"
-
-
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory):
     folder = tmp_path_factory.mktemp("twin")
-    scenario, params = _twin(folder)
+    scenario, params = twin_files(folder, TRUTH, RANGES, SMALL)
     result = calibrate_abc(scenario, params, out=folder / "abc", workers=1, root_seed=5)
     return scenario, params, result
 
