@@ -57,6 +57,11 @@ class AbcOptions(_Strict):
     max_simulations: int = Field(default=100_000, ge=1, description="stop after this many simulations in all")
     max_minutes: float = Field(default=60.0, gt=0, description="stop after the generation that passes this "
                                                                 "wall time (that generation is kept)")
+    kernel_scaling: float = Field(default=2.0, gt=0, le=10,
+                                  description="scaling of the proposal kernels' covariance (pyabc's "
+                                              "MultivariateNormalTransition): above 1 keeps the importance weights "
+                                              "from degenerating with a dozen parameters, at the cost of more "
+                                              "simulations per generation")
     leave_out: list[str] = Field(default=[], description="parameters ABC leaves at the scenario's values "
                                                          "(those a screen, calibrate --method screen, found "
                                                          "the observed rows do not move)")
