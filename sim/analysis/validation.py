@@ -45,6 +45,7 @@ from sim.outcomes.sources import RecorderSeries
 from sim.outcomes.spec import OutcomeSpec
 from sim.outcomes.values import outcome_values, target_values
 from sim.runs.parallel import parallel_map
+from sim.scenario.keypaths import override_pairs
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
 from sim.scenario.posterior_file import read_posterior
@@ -133,7 +134,9 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
     root = scenario.seed if root_seed is None else root_seed
     seeds = spawn_seeds(root, n_seeds)
     post = read_posterior(posterior) if posterior is not None else None
-    sets = [post.overrides(i) for i in post.draws(root, n_seeds)] if post is not None else None
+    given = {k for k, _ in override_pairs(overrides)}  # the user's --set wins over a posterior's set, as in sim.run
+    sets = [{k: v for k, v in post.overrides(i).items() if k not in given} for i in post.draws(root, n_seeds)] \
+        if post is not None else None
     values, others = run_replicates(scenario, seeds, targets, workers, check_list, sets)
     report = make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list,
                          until=scenario.calibrated_until)

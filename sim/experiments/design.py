@@ -7,7 +7,7 @@ need together with the SALib ``problem`` dict.
 
 Number of samples (multiply by ``replicates`` for the number of runs):
 
-* grid: product of the value counts.
+* grid: product of the value counts (values, grid points or named levels).
 * lhs: ``samples``.
 * morris: r * (D + 1) with r trajectories and D parameters.
 * sobol: N * (D + 2) (first and total order), N * (2D + 2) with second order.
@@ -56,7 +56,9 @@ def problem_of(spec: SweepSpec) -> dict:
 def _grid_values(spec: SweepSpec) -> list[list[Any]]:
     out = []
     for p in spec.parameters.values():
-        if p.values is not None:
+        if p.levels is not None:
+            out.append(list(p.levels))
+        elif p.values is not None:
             out.append(list(p.values))
         else:
             out.append(list(np.linspace(p.range[0], p.range[1], p.num)))
@@ -85,7 +87,8 @@ def planned_samples(spec: SweepSpec, method: str) -> int:
     """Samples the design will hold, counted from the sweep file alone (nothing is allocated)."""
     d = len(spec.parameters)
     if method == "grid":
-        return math.prod(len(p.values) if p.values is not None else int(p.num or 1) for p in spec.parameters.values())
+        return math.prod(len(p.levels) if p.levels is not None else len(p.values) if p.values is not None
+                         else int(p.num or 1) for p in spec.parameters.values())
     if method == "lhs":
         return int(spec.design.samples or 0)
     n = (spec.design.trajectories or 10) if method == "morris" else (spec.design.samples or 8)
@@ -130,6 +133,9 @@ def build_design(spec: SweepSpec, method: str | None = None) -> Design:
     X = None
     if method in ("lhs", "sobol", "morris"):
         missing = [n for n in names if spec.parameters[n].range is None]
+        if missing and spec.parameters[missing[0]].levels is not None:
+            raise SweepFileError(f"Sweep file {spec.path}: 'parameters.{missing[0]}.levels': design '{method}' cannot "
+                                 "sample named levels (categories); use 'design: grid'.")
         if missing:
             raise SweepFileError(f"Sweep file {spec.path}: 'parameters.{missing[0]}': design '{method}' needs "
                                  "a numeric 'range: [low, high]'.")

@@ -2,7 +2,8 @@
 
 :func:`corridor_model` builds an ``ema_workbench`` model whose uncertainties and levers are
 Corridor key paths with ranges, in the very syntax of a sweep file's ``parameters:``
-(``{range: [low, high]}``, ``{values: [...]}``, or a multiplier ``{keys: [...], range: [...]}``),
+(``{range: [low, high]}``, ``{values: [...]}``, named ``{levels: {...}}``, or a multiplier
+``{keys: [...], range: [...]}``),
 and whose outcomes are :class:`~sim.outcomes.spec.OutcomeSpec` mappings. Each experiment runs
 :func:`sim.runs.api.run` with a seed and returns :func:`sim.outcomes.values.outcome_values` of
 its daily table, exactly as a sweep does. :func:`model_from_sweep` builds one from a sweep file
@@ -19,8 +20,8 @@ Example::
 
     model = corridor_model(
         "scenarios/benghazi_2025.yaml",
-        uncertainties={"carriers.belavia.routes.BEN-MSQ.flights_per_week": {"range": [0.5, 7.0]}},
-        levers={"border_services.PL.policy.turn_back_share": {"range": [0.5, 0.99]}},
+        uncertainties={"state_actors.belarus.transport_per_day": {"range": [50, 600]}},
+        levers={"events.7.set.border_services.PL.policy.turn_back_share": {"range": [0.5, 0.99]}},
         outcomes={"attempts_PL": {"metric": "attempts", "country": "PL", "start": "2025-05-01"}},
         seed=2025)
     with SequentialEvaluator(model) as evaluator:
@@ -148,6 +149,9 @@ def _spec(scenario: str | Path, parameters: dict, outcomes: dict, overrides: dic
 
 def _check(spec: SweepSpec) -> SweepSpec:
     for key, p in spec.parameters.items():
+        if p.levels is not None and len(p.levels) < 2:
+            raise SweepFileError(f"{spec.path}: 'parameters.{key}.levels': a categorical uncertainty or lever needs "
+                                 "at least two levels.")
         if p.range is None and p.values is not None and len(p.values) < 2:
             raise SweepFileError(f"{spec.path}: 'parameters.{key}': a categorical uncertainty or lever needs at least "
                                  "two values.")
@@ -163,6 +167,8 @@ def _check(spec: SweepSpec) -> SweepSpec:
 
 def _parameter(ema, spec: SweepSpec, key: str, name: str, base: Any):
     p = spec.parameters[key]
+    if p.levels is not None:  # the labels; each experiment's label becomes that level's overrides (expand)
+        return ema.CategoricalParameter(name, list(p.levels), variable_name=key)
     if p.values is not None:
         return ema.CategoricalParameter(name, list(p.values), variable_name=key)
     low, high = p.range

@@ -23,7 +23,7 @@ from sim.errors import EngineUnavailable
 from sim.experiments.design import Design, build_design
 from sim.experiments.engines import RunTask, check_workers, make_engine
 from sim.experiments.store import RunStore, scenario_fingerprint
-from sim.experiments.sweep_file import SweepSpec, base_values, expand
+from sim.experiments.sweep_file import SweepSpec, base_values, expand, level_labels
 from sim.files import atomic_write_bytes, atomic_write_frame, atomic_write_json
 from sim.outcomes.sources import TableSeries
 from sim.outcomes.spec import OutcomeSpec
@@ -318,6 +318,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
     atomic_write_frame(out / "summary.csv", flat(summary))
     manifest = {**plan, "outcomes": {k: v.model_dump(mode="json") for k, v in spec.outcomes.items()},
                 "parameters": {k: v.model_dump(mode="json") for k, v in spec.parameters.items()},
+                "level_order": level_labels(spec),  # the labels in the file's order (JSON keys are sorted)
                 "design": spec.design.model_dump(mode="json"), "seed": spec.seed,
                 "replicate_seeds": spawn_seeds(spec.seed, spec.replicates), "overrides": spec.overrides,
                 "posterior": {**post.describe(), "draws": draws} if post is not None else None,
@@ -335,4 +336,5 @@ def run_sweep(spec: SweepSpec, out: str | Path, engine: str | None = None, worke
 def _plot_sweep(runs: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
     from sim.plots.experiment_plots import plot_outcomes_vs_parameters
 
-    plot_outcomes_vs_parameters(runs, list(spec.parameters), list(spec.outcomes), out / "plots")
+    plot_outcomes_vs_parameters(runs, list(spec.parameters), list(spec.outcomes), out / "plots",
+                                categories=level_labels(spec))

@@ -28,6 +28,7 @@ from sim.experiments.sweep_file import (
     cannot_apply,
     expand,
     not_a_number,
+    own_keys,
 )
 from sim.model.recorder import METRICS, key_spaces, recorded_states
 from sim.outcomes.spec import OutcomeSpec, similar_hint
@@ -81,14 +82,15 @@ def check_key_paths(spec: SweepSpec) -> None:
             raise SweepFileError(cannot_apply(spec, label, exc)) from None
 
     bases = base_values(spec)
+    _no_key_set_twice(spec)
     for name, p in spec.parameters.items():
         for key in p.keys or []:
             if bases.get(key) is None:  # the loader names an unknown key, with a did-you-mean
                 attempt(f"parameters.{name}.keys", {**spec.overrides, key: 1})
             if not _is_number(bases.get(key)):
                 raise SweepFileError(not_a_number(spec, name, key, bases.get(key)))
-    probes = {k: (_representatives(p.values) if p.values is not None else [p.range[0], p.range[1]])
-              for k, p in spec.parameters.items()}
+    probes = {k: (list(p.levels) if p.levels is not None else _representatives(p.values) if p.values is not None
+                  else [p.range[0], p.range[1]]) for k, p in spec.parameters.items()}
     depth = max(len(v) for v in probes.values())
     for i in range(depth):  # all parameters at once (fast); one at a time only to name a culprit
         row = {k: _cast(v[min(i, len(v) - 1)], spec.parameters[k], bases.get(k)) for k, v in probes.items()}
@@ -97,8 +99,22 @@ def check_key_paths(spec: SweepSpec) -> None:
             load_scenario(base, overrides=together)
         except ScenarioError:
             for key, value in row.items():
-                attempt(f"parameters.{key}", {**spec.overrides, **expand(spec, {key: value}, bases)})
+                where = f"parameters.{key}" + (f".levels.{value}" if spec.parameters[key].levels is not None else "")
+                attempt(where, {**spec.overrides, **expand(spec, {key: value}, bases)})
             attempt("parameters", {**spec.overrides, **together})
+
+
+def _no_key_set_twice(spec: SweepSpec) -> None:
+    """Refuse a key path that a levels parameter sets and another parameter sets too (which would win?)."""
+    owner: dict[str, str] = {}
+    for name, p in spec.parameters.items():
+        for key in own_keys(p, name):
+            other = owner.get(key)
+            if other is not None and (p.levels is not None or spec.parameters[other].levels is not None):
+                raise SweepFileError(f"Sweep file {spec.path}: 'parameters.{name}': it sets '{key}', which "
+                                     f"parameter '{other}' sets too, so one would silently overwrite the other; "
+                                     "set each key in one parameter only (a level may set several keys).")
+            owner.setdefault(key, name)
 
 
 @dataclass
@@ -232,8 +248,8 @@ def check_sweep_outcomes(spec: SweepSpec) -> None:
     """Check a sweep's outcomes against its base scenario (fixed overrides applied).
 
     Grid values that are mappings or lists (they may change the key spaces, e.g.
-    ``migrants.destinations``) and parameters that move ``start``/``end`` are
-    applied one by one and their rows added, so an outcome valid for some
+    ``migrants.destinations``), parameters that move ``start``/``end`` and levels that do
+    either are applied one by one and their rows added, so an outcome valid for some
     sample is accepted.
 
     Raises:
@@ -245,6 +261,11 @@ def check_sweep_outcomes(spec: SweepSpec) -> None:
     keys = keys_from_scenario(base, src)
     bases = None
     for name, p in spec.parameters.items():
+        if p.levels is not None:
+            for level in p.levels.values():
+                if any(k in ("start", "end") or _structural(v) for k, v in level.items()):
+                    keys = keys.merge(keys_from_scenario(load_scenario(base, overrides=dict(level)), src))
+            continue
         if p.keys is not None or p.values is None:
             continue
         if not (name in ("start", "end") or any(_structural(v) for v in p.values)):

@@ -10,12 +10,17 @@ Example::
 
     base: ../belarus_2021.yaml
     parameters:
-      border_services.PL.policy.asylum_claim_share: {range: [0.2, 0.9]}
+      border_services.PL.policy.turn_back_share: {range: [0.2, 0.9], num: 3}
       carriers.belavia.routes.IST-MSQ.flights_per_week: {values: [2, 4, 8]}
       guards_x:                      # a multiplier: scales every listed key together
         keys: [border_services.PL.detection_per_guard_km, border_services.LT.detection_per_guard_km]
         range: [0.5, 2.0]
-    design: {method: lhs, samples: 20}
+        num: 3
+      asylum:                        # named levels (grid only): each label sets several keys together
+        levels:
+          as_scenario: {}
+          none: {border_services.PL.policy.asylum_claim_share: 0, border_services.LT.policy.asylum_claim_share: 0}
+    design: grid                     # lhs, sobol and morris need a range for every parameter
     replicates: 5
     seed: 2021
     outcomes:
@@ -26,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -34,14 +40,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import ScenarioError, SweepFileError
+from sim.errors import ScenarioError, SweepFileError, quoted
 from sim.outcomes.spec import OutcomeSpec
 from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 MAX_RUNS = 1_000_000  # runs (samples x replicates) a sweep may plan: about a week on 2 cores at 0.5 s a run
-MAX_VALUES = 10_000  # listed values of one parameter
+MAX_VALUES = 10_000  # listed values (or named levels) of one parameter
+MAX_LABEL = 80  # characters of a level's label (a value in samples.csv, runs.csv and the plots)
 NAME = r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}"  # a sweep's name names its output folder: no path separators
 
 
@@ -50,7 +57,7 @@ class _Strict(BaseModel):
 
 
 class ParameterSpec(_Strict):
-    """One varied parameter: explicit ``values`` or a ``range`` [low, high].
+    """One varied parameter: explicit ``values``, a ``range`` [low, high] or named ``levels``.
 
     ``num`` gives the number of evenly spaced grid points for a range (grid
     design only). ``type`` forces int/float; ``auto`` takes the type of the
@@ -60,6 +67,10 @@ class ParameterSpec(_Strict):
     multiplier: its name is a free label and its value multiplies the base
     scenario's value at every listed key (rounded where that value is an int),
     so a set of keys (e.g. the guards of every segment) moves together.
+
+    With ``levels`` (grid design only) the parameter is categorical: its name is a free label and
+    each level maps a label (the value samples.csv, runs.csv and summary.csv show) to the scenario
+    overrides (``key.path: value``) applied together for it; ``{}`` is the base scenario as it is.
     """
 
     values: list[Any] | None = Field(default=None, max_length=MAX_VALUES)
@@ -67,11 +78,52 @@ class ParameterSpec(_Strict):
     num: int | None = Field(default=None, ge=1, le=MAX_RUNS)
     type: Literal["auto", "int", "float"] = "auto"
     keys: list[str] | None = None
+    levels: dict[str, dict[str, Any]] | None = Field(default=None, max_length=MAX_VALUES)
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _level_labels(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, dict):
+            raise ValueError("'levels' must be a mapping of a label to the overrides of that level "
+                             "(e.g. levels: {none: {key.path: 0}, as_scenario: {}})")
+        out = {}
+        for label, level in v.items():
+            if isinstance(label, bool) or label is None:
+                raise ValueError(f"the level label {label!r} is a YAML {'null' if label is None else 'boolean'} "
+                                 "(unquoted on, off, yes, no, true, false or ~): write it in quotes, e.g. 'on'")
+            text = str(label)
+            if not text.strip() or len(text) > MAX_LABEL or not text.isprintable():
+                raise ValueError(f"the level label '{quoted(text)}' must be printable text of 1 to {MAX_LABEL} "
+                                 "characters")
+            if not isinstance(level, dict):
+                raise ValueError(f"level '{quoted(text)}' is {quoted(repr(level))}, not a mapping: a level is a "
+                                 "mapping of scenario key paths to values applied together, e.g. "
+                                 f"'{quoted(text)}': {{border_services.PL.policy.turn_back_share: 0.5}} "
+                                 "({} for the base scenario as it is)")
+            bad = [k for k in level if not isinstance(k, str)]
+            if bad:
+                raise ValueError(f"level '{quoted(text)}' has the key {bad[0]!r}, not a scenario key path")
+            if text in out:
+                raise ValueError(f"the level label '{quoted(text)}' is written twice (once as {label!r})")
+            out[text] = level
+        return out
 
     @model_validator(mode="after")
     def _one_of(self) -> ParameterSpec:
+        if self.levels is not None:
+            if self.values is not None or self.range is not None or self.keys is not None or self.num is not None:
+                raise ValueError("'levels' names whole sets of overrides: give it alone, without 'values', "
+                                 "'range', 'num' or 'keys'")
+            if self.type != "auto":
+                raise ValueError("a parameter with 'levels' takes its labels as values; leave 'type' out")
+            if not self.levels:
+                raise ValueError("'levels' is empty: name at least one level")
+            return self
         if (self.values is None) == (self.range is None):
-            raise ValueError("give exactly one of 'values' (a list) or 'range' ([low, high])")
+            raise ValueError("give exactly one of 'values' (a list), 'range' ([low, high]) or 'levels' "
+                             "(a mapping of labels to overrides)")
         if self.values is not None and len(self.values) == 0:
             raise ValueError("'values' is empty")
         if self.range is not None and not math.isfinite(self.range[0] + self.range[1]):
@@ -240,12 +292,24 @@ def not_a_number(spec: SweepSpec, name: str, key: str, base: Any) -> str:
             "(e.g. ...segments.kuznica.guards).")
 
 
+def own_keys(p: ParameterSpec, name: str) -> list[str]:
+    """The scenario key paths one parameter sets: its name, a multiplier's ``keys``, or every level's keys."""
+    if p.levels is not None:
+        return list(dict.fromkeys(k for level in p.levels.values() for k in level))
+    return list(p.keys) if p.keys is not None else [name]
+
+
 def parameter_keys(spec: SweepSpec) -> list[str]:
-    """Every scenario key path the parameters set (a multiplier's ``keys`` instead of its label)."""
+    """Every scenario key path the parameters set (a multiplier's ``keys`` or a levels parameter's keys)."""
     out: list[str] = []
     for name, p in spec.parameters.items():
-        out.extend(p.keys if p.keys is not None else [name])
+        out.extend(own_keys(p, name))
     return list(dict.fromkeys(out))
+
+
+def level_labels(spec: SweepSpec) -> dict[str, list[str]]:
+    """The labels of each parameter with ``levels``, in the order of the file (their order in tables and plots)."""
+    return {name: list(p.levels) for name, p in spec.parameters.items() if p.levels is not None}
 
 
 def base_values(spec: SweepSpec) -> dict[str, Any]:
@@ -281,15 +345,22 @@ def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[
         bases: Base values from :func:`base_values`.
 
     Returns:
-        Dotted key path -> value.
+        Dotted key path -> value (a level's overrides in the order the level lists them).
 
     Raises:
-        SweepFileError: If a multiplier's key has no numeric value in the base scenario.
+        SweepFileError: If a multiplier's key has no numeric value in the base scenario, or a value of
+            a levels parameter is not one of its labels.
 
     """
     out: dict[str, Any] = {}
     for name, value in row.items():
         p = spec.parameters[name]
+        if p.levels is not None:
+            if value not in p.levels:
+                raise SweepFileError(f"Sweep file {spec.path}: 'parameters.{name}': '{quoted(value)}' is not one of "
+                                     f"its levels ({', '.join(p.levels)}).")
+            out.update(copy.deepcopy(p.levels[value]))
+            continue
         if p.keys is None:
             out[name] = value
             continue
@@ -303,7 +374,9 @@ def expand(spec: SweepSpec, row: dict[str, Any], bases: dict[str, Any]) -> dict[
 
 
 def _cast(value: Any, p: ParameterSpec, base_value: Any) -> Any:
-    """Cast a sampled value to the parameter's type (a multiplier is a float)."""
+    """Cast a sampled value to the parameter's type (a multiplier is a float, a level its label)."""
+    if p.levels is not None:
+        return str(value)
     if p.keys is not None:
         return float(value)
     kind = p.type

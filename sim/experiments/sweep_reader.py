@@ -51,6 +51,11 @@ def load_sweep(path: str | Path, check_keys: bool = True, method: str | None = N
     method = method or spec.design.method
     if method in ("lhs", "sobol", "morris"):
         for key, p in spec.parameters.items():
+            if p.levels is not None:
+                raise SweepFileError(f"Sweep file {path}: 'parameters.{key}.levels': named levels are categories, "
+                                     f"which design '{method}' cannot sample (it draws numbers from ranges); use "
+                                     "'design: grid', or give this parameter a 'range' (a multiplier with 'keys' "
+                                     "moves several keys together).")
             if p.range is None:
                 raise SweepFileError(f"Sweep file {path}: 'parameters.{key}': design '{method}' "
                                      "needs a numeric 'range: [low, high]', not a list of values.")

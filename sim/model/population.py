@@ -108,9 +108,10 @@ class Population:
     def refresh(self) -> None:
         """Re-sort the live rows: drop those now final, move those that left the origin to the travelling.
 
-        The model calls it once a day, after the flights: the only move out of the origin states
-        is landing in Minsk, so from then until the next refresh every party on its way is in
-        the travelling index (the test suite checks every state against a full scan each day).
+        The model calls it once a day, after the flights: the only moves out of the origin states
+        are boarding a flight (landing in Minsk, or at a gateway such as Moscow) and giving up, so from
+        then until the next refresh every party on its way is in the travelling index (the test suite
+        checks every state against a full scan each day).
         """
         origin = self._with_new(self._at_origin)
         travelling = self._travelling

@@ -91,7 +91,7 @@ def _bands_by_x(x: np.ndarray, y: np.ndarray, max_levels: int = 12) -> pd.DataFr
 
 
 def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outcomes: list[str],
-                                folder: Path) -> list[Path]:
+                                folder: Path, categories: dict[str, list[str]] | None = None) -> list[Path]:
     """One figure per outcome, one panel per parameter.
 
     Args:
@@ -99,6 +99,8 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
         parameters: Parameter columns.
         outcomes: Outcome names.
         folder: Where to write ``<outcome>.png``.
+        categories: Parameters drawn as categories in the order given (a sweep's named levels), even
+            where their labels look like numbers.
 
     Returns:
         Paths written.
@@ -116,8 +118,9 @@ def plot_outcomes_vs_parameters(runs: pd.DataFrame, parameters: list[str], outco
         axes = fig.subplots(1, n, sharey=True, squeeze=False)
         for ax, p in zip(axes[0], parameters, strict=True):
             xs = pd.to_numeric(sub[p], errors="coerce")
-            if xs.isna().all():  # categorical values
-                cats = {v: i for i, v in enumerate(sorted(sub[p].astype(str).unique()))}
+            if p in (categories or {}) or xs.isna().all():  # categorical values
+                order = [str(v) for v in (categories or {}).get(p, sorted(sub[p].astype(str).unique()))]
+                cats = {v: i for i, v in enumerate(order)}
                 xs = sub[p].astype(str).map(cats).astype(float)
                 ax.set_xticks(list(cats.values()), list(cats.keys()), rotation=30)
             x, y = xs.to_numpy(dtype=float), sub["value"].to_numpy(dtype=float)

@@ -57,6 +57,10 @@ def _structure(sc: schema.Scenario) -> dict:
                            for s, x in b.segments.items()),
         "origins": sorted(sc.demand.origins),
         "state actors": sorted(sc.state_actors),
+        # who counts what, and which role each actor plays, are fixed for the run (the recorder's counting
+        # rules and the actors' rules are built once)
+        "counting rules": sorted((c, repr(b.model_dump(mode="json")["counts"])) for c, b in sc.border_services.items()),
+        "roles": sorted((a, x.role) for a, x in sc.state_actors.items()),
         "destinations": sorted(sc.migrants.destinations),
     }
 
@@ -92,6 +96,12 @@ def _check_events(scenario: schema.Scenario, lines: dict, file: str) -> None:
             raise_validation(exc, {}, where[0], prefix=f"events.{i}.set", line=where[1])
         before_ids, after_ids = _structure(scenario), _structure(after)
         changed = ", ".join(k for k in before_ids if before_ids[k] != after_ids[k])
+        fixed = [k for k in ("counting rules", "roles") if before_ids[k] != after_ids[k]]
+        if fixed:
+            raise ScenarioError(
+                f"the event changes the {' and the '.join(fixed)}; who counts what and which role each actor plays "
+                "are fixed for the whole run.", file=where[0], line=where[1], key_path=f"events.{i}.set",
+                hint="set counts and roles in the scenario itself; a counting rule can take from/until dates.")
         if changed:
             raise ScenarioError(
                 f"the event adds, removes or moves {changed}; events can change values, not the set of "

@@ -118,3 +118,20 @@ def test_outcome_arrays_are_numbers():
     with ema.SequentialEvaluator(model) as evaluator:
         _, outcomes = evaluator.perform_experiments(scenarios=2)
     assert np.issubdtype(outcomes["deaths"].dtype, np.floating)
+
+
+def test_named_levels_are_a_categorical_parameter_whose_label_becomes_its_overrides():
+    levels = {"soft": {"border_services.PL.policy.turn_back_share": 0.2},
+              "hard": {"border_services.PL.policy.turn_back_share": 0.95,
+                       "border_services.PL.policy.asylum_claim_share": 0}}
+    model = corridor_model(CLASSROOM, overrides=SHORT, outcomes=OUTCOMES, seed=5,
+                           uncertainties={"demand.scale": {"range": [0.5, 1.5]}, "pl_policy": {"levels": levels}})
+    param = model.uncertainties["pl_policy"]
+    assert type(param).__name__ == "CategoricalParameter" and [c.value for c in param.categories] == ["soft", "hard"]
+    assert model.function.overrides({"pl_policy": "hard", "demand.scale": 1.0}) == {
+        **SHORT, **levels["hard"], "demand.scale": 1.0}
+    assert model.function(**{"pl_policy": "soft", "demand.scale": 1.0}) == _expected(
+        {**levels["soft"], "demand.scale": 1.0}, seed=5)
+    with pytest.raises(SweepFileError, match="at least two levels"):
+        corridor_model(CLASSROOM, overrides=SHORT, outcomes=OUTCOMES, seed=5,
+                       uncertainties={"pl_policy": {"levels": {"soft": levels["soft"]}}})

@@ -542,3 +542,33 @@ def test_parquet_errors_of_data_or_disk_are_warnings_and_bugs_raise(tmp_path, mo
     monkeypatch.setattr(pd.DataFrame, "to_parquet", buggy)
     with pytest.raises(ZeroDivisionError):
         _write_parquet(path, runs, [])
+
+
+def test_the_benghazi_questions_sweep_levels_follow_the_scenarios_events():
+    """'off' restores what was in force before Poland's suspension; each flights level sets events 16-18 alike."""
+    from sim.scenario.keypaths import get_path
+
+    spec = load_sweep(ROOT / "scenarios" / "sweeps" / "benghazi_2025_questions.yaml")
+    base = spec.base_scenario()
+    suspension = base.events[7]
+    assert suspension.date.isoformat() == "2025-03-27" and "suspends the right to apply for asylum" in suspension.note
+    data = base.model_dump(by_alias=True)
+    before = {k: get_path(data, k, source="test") for k in suspension.set}
+    for event in sorted(base.events, key=lambda e: e.date):  # the values in force the day before event 7
+        if event.date < suspension.date:
+            before.update({k: v for k, v in event.set.items() if k in before})
+    off = spec.parameters["pl_asylum_suspension"].levels["off"]
+    expected = {f"events.7.set.{k}": v for k, v in before.items()}
+    assert off == expected, "copy the scenario's pre-suspension PL values into the sweep's 'off' level"
+    assert spec.parameters["pl_asylum_suspension"].levels["on"] == {}
+    flights = spec.parameters["benghazi_flights"].levels
+    key = "carriers.belavia.routes.BEN-MSQ.flights_per_week"
+    assert all(key in base.events[i].set for i in (16, 17, 18))
+    assert flights["reported"] == {}
+    for label, level in flights.items():
+        if label != "reported":
+            assert level == {f"events.{i}.set.{key}": 0 if label == "none" else float(label) for i in (16, 17, 18)}
+    steering = spec.parameters["belarus_steering"].levels
+    assert "state_actors.belarus.steer" in base.events[2].set and steering["fitted"] == {}
+    assert all(k.startswith("events.2.set.state_actors.belarus.steer.") for lv in steering.values() for k in lv)
+    assert spec.replicates == 10 and spec.design.method == "grid"

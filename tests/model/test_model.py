@@ -138,6 +138,19 @@ def test_events_in_file_order_do_not_matter():
     assert [d for d, _ in model.events_applied] == ["2021-09-15", "2021-10-01"]
 
 
+def test_events_of_one_date_apply_in_list_order():
+    """A later event of the same date wins (what extra_events of a file that extends rely on)."""
+    data = tiny()
+    data["events"] = [
+        {"date": "2021-09-15", "note": "first", "set": {"border_services.PL.policy.turn_back_share": 0.9}},
+        {"date": "2021-09-01", "note": "earlier", "set": {"border_services.PL.policy.turn_back_share": 0.7}},
+        {"date": "2021-09-15", "note": "second", "set": {"border_services.PL.policy.turn_back_share": 0.2}},
+    ]
+    model = run_model(data)
+    assert model.config.border_services["PL"].policy.turn_back_share == 0.2
+    assert [n for _, n in model.events_applied] == ["earlier", "first", "second"]
+
+
 def test_event_on_first_day_applies_before_it():
     data = tiny()
     data["events"] = [{"date": data["start"], "set": {"carriers.air.sanctioned": True}}]

@@ -266,3 +266,16 @@ def test_round_trip_through_yaml(tmp_path):
     path.write_text(yaml.safe_dump(sc.model_dump(by_alias=True, mode="json"), sort_keys=False))
     again = sim.load_scenario(path)
     assert again.model_dump() == sc.model_dump()  # the same content (read from another folder)
+
+
+def test_events_cannot_change_who_counts_what_or_an_actors_role(tmp_path):
+    data = sim.load_scenario(str(CLASSROOM)).model_dump(by_alias=True, mode="json")
+    block = data["border_services"]["LV"]
+    block["counts"] = [{"metrics": ["attempts"]}]
+    for change, needle in (({"border_services.LV": block}, "changes the counting rules"),
+                           ({"state_actors.belarus.role": "eu"}, "changes the roles")):
+        path = tmp_path / "s.yaml"
+        path.write_text(yaml.safe_dump({"extends": str(CLASSROOM),
+                                        "extra_events": [{"date": "2021-09-01", "set": change}]}))
+        with pytest.raises(ScenarioError, match=needle):
+            sim.load_scenario(str(path))

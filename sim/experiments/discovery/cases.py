@@ -100,8 +100,9 @@ def _read_runs(folder: Path, manifest: dict) -> pd.DataFrame:
         raise SweepFileError("this sweep folder holds no runs.csv: the sweep has not finished a pass yet.",
                              file=quoted(folder, 200), hint="run the sweep (re-running `corridor sweep` resumes it).")
     data = read_bytes(path, what="runs table", limit=MAX_RUNS_BYTES, error=SweepFileError)
+    labels = {p: str for p in level_labels(manifest)}  # a level's label is text, even "0" or "007"
     try:
-        runs = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+        runs = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""], dtype=labels or None)
     except (ValueError, pd.errors.ParserError) as exc:
         raise SweepFileError(f"runs.csv cannot be read as CSV ({str(exc).splitlines()[0]}).",
                              file=quoted(path, 200), hint=HINT) from None
@@ -114,8 +115,31 @@ def _read_runs(folder: Path, manifest: dict) -> pd.DataFrame:
     return runs
 
 
-def _as_input(column: pd.Series) -> pd.Series:
-    """A parameter column as PRIM takes it: numbers stay numbers, anything else becomes a category."""
+def level_labels(manifest: dict) -> dict[str, list[str]]:
+    """The parameters of a sweep with named ``levels`` (docs/sweeps.md) and their labels.
+
+    In the sweep file's order, which the manifest keeps in ``level_order`` (its mappings have sorted keys);
+    a manifest without it gives the labels sorted.
+    """
+    order = manifest.get("level_order") if isinstance(manifest.get("level_order"), dict) else {}
+    out = {}
+    for name, p in manifest["parameters"].items():
+        levels = p.get("levels") if isinstance(p, dict) else None
+        if isinstance(levels, dict):
+            listed = order.get(name)
+            keep = isinstance(listed, list) and sorted(map(str, listed)) == sorted(map(str, levels))
+            out[name] = [str(label) for label in (listed if keep else levels)]
+    return out
+
+
+def _as_input(column: pd.Series, labels: list[str] | None = None) -> pd.Series:
+    """A parameter column as PRIM takes it: numbers stay numbers, anything else becomes a category.
+
+    A parameter with named levels is always a category (its labels in the sweep file's order), even
+    when every label looks like a number ("1", "3", "7"): the levels are sets of overrides, not a scale.
+    """
+    if labels is not None:
+        return pd.Series(pd.Categorical(column.astype(str), categories=labels), index=column.index)
     if pd.api.types.is_bool_dtype(column):
         return column.astype("category")
     if pd.api.types.is_numeric_dtype(column) and not column.isna().any():
@@ -164,7 +188,8 @@ def read_cases(folder: str | Path, per: str = "run") -> Cases:
         ids = pd.DataFrame({"sample": values.index.to_numpy(), "runs": counts.to_numpy()})
     else:
         ids = first.reset_index()[["run", "sample", "replicate", "seed"]]
-    x = pd.DataFrame({p: _as_input(first[p].reset_index(drop=True)) for p in params})
+    levels = level_labels(manifest)
+    x = pd.DataFrame({p: _as_input(first[p].reset_index(drop=True), levels.get(p)) for p in params})
     constant = [p for p in params if x[p].nunique(dropna=False) <= 1]
     x = x.drop(columns=constant)
     if x.empty or not len(x.columns):

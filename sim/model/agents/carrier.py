@@ -242,7 +242,7 @@ class Carrier(mesa.Agent):
             m.recorder.add("repatriated", i, pop.people(fly))
 
     def repatriation_active(self) -> set[int]:
-        """Nationality indices with a repatriation flight this week."""
+        """Nationality indices a repatriation flight of this carrier serves as the scenario stands today."""
         m = self.model
         out: set[int] = set()
         if self.spec.sanctioned:

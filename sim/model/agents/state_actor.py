@@ -5,7 +5,12 @@
   their way back, and may open a camp near the border (for example Bruzgi).
 * ``origin`` (for example the eastern Libyan administration): multiplies demand at its
   origins by its ``exit_facilitation``.
+* ``gateway`` (Russia): lets people in at a gateway place (Moscow) on the visa types it issues,
+  moves most of them overland into Belarus without a border check (``transit_facilitation``,
+  ``transit_days``), and may steer those who came through it (its ``steer`` multiplies Belarus's).
 * ``eu``: acts through dated events (flight bans, sanctions) on carriers.
+
+An actor's role is fixed for the run (an event cannot change it).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class StateActor(mesa.Agent):
 
     @property
     def role(self) -> str:
-        """``transit``, ``origin`` or ``eu``."""
+        """``transit``, ``origin``, ``gateway`` or ``eu``."""
         return self.spec.role
 
     def demand_multiplier(self, origin_id: str) -> float:
