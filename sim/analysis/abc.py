@@ -3,7 +3,7 @@
 Approximate Bayesian computation by sequential Monte Carlo, with pyabc's ``ABCSMC``:
 
 * **priors** from the parameters file's ranges, uniform unless a parameter says ``prior: loguniform``
-  (sampled on unbounded coordinates, :func:`to_values`); parameters listed under ``abc.leave_out``
+  (a proposal outside a range is drawn again, as pyabc does); parameters listed under ``abc.leave_out``
   (those a screen found the observed rows do not move) stay at the scenario's values;
 * **one simulation per candidate**, its seed part of the candidate (:class:`~sim.analysis.abc_sampler.SeededSampler`),
   so the posterior includes the model's own noise; each run stops at the last observed row
@@ -13,9 +13,9 @@ Approximate Bayesian computation by sequential Monte Carlo, with pyabc's ``ABCSM
 * **thresholds**: generation 0 accepts every prior draw; each next threshold is the ``quantile`` of the
   last generation's distances (pyabc's ``QuantileEpsilon``); proposals are pyabc's multivariate normal
   kernel fitted to the last generation, its covariance scaled by ``kernel_scaling`` (default 2: with a
-  dozen parameters the default kernel lets the importance weights collapse onto a handful of sets,
-  effective sample size 1–2 % of the population by the third generation; scaled by 2 it stays
-  at 25–40 %, for about twice the simulations);
+  dozen parameters the default kernel lets the importance weights collapse onto a handful of sets —
+  an effective sample size of 1–2 % of the population by the third generation in a 12-parameter
+  test problem and in the first calibration of belarus_2021 — while scaled by 2 it stays at 25–60 %);
 * **stopping**: ``generations``, ``min_epsilon``, ``max_simulations`` or ``max_minutes`` (the generation
   that passes the time is kept), whichever comes first.
 
@@ -73,7 +73,7 @@ class Simulation:
 
     def __call__(self, pars) -> dict:
         """The simulated value of every observed row for pyabc's parameters ``pars``."""
-        x = to_values(self.objective.spec, [pars[name] for name in _labels(len(self.objective.spec.names))])
+        x = [pars[name] for name in _labels(len(self.objective.spec.names))]
         values, _ = run_values(self.objective.scenario(x), candidate_seed(), self.objective.targets)
         return {"values": values}
 
@@ -95,31 +95,14 @@ def _labels(n: int) -> list[str]:
 
 
 def _priors(spec: ParamSpec):
-    """Standard logistic priors on the sampler's unbounded coordinates (see :func:`to_values`)."""
+    """Uniform priors over the ranges (log-uniform where the file says ``prior: loguniform``)."""
     import pyabc
 
-    return pyabc.Distribution(**{label: pyabc.RV("logistic", 0, 1) for label in _labels(len(spec.names))})
-
-
-def to_values(spec: ParamSpec, z) -> np.ndarray:
-    """The parameters' values for the sampler's coordinates ``z``.
-
-    pyabc samples each parameter on the whole real line, ``z``, with a standard logistic prior, and
-    the value is ``low + (high - low) · sigmoid(z)`` (on the log scale for a log-uniform prior): a
-    standard logistic ``z`` makes that value uniform (log-uniform) over the range, so the prior is
-    the parameters file's, while the proposal kernels never fall outside the range — with a dozen
-    bounded parameters most of a kernel's mass would otherwise lie outside the box and the
-    importance weights would degenerate.
-    """
-    z = np.asarray(z, float)
-    u = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
-    out = np.empty(len(z))
-    for i, (name, (lo, hi)) in enumerate(zip(spec.names, spec.bounds, strict=True)):
-        if spec.prior(name) == "loguniform":
-            out[i] = float(np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * u[i]))
-        else:
-            out[i] = lo + (hi - lo) * u[i]
-    return out
+    rvs = {}
+    for label, name, (lo, hi) in zip(_labels(len(spec.names)), spec.names, spec.bounds, strict=True):
+        rvs[label] = pyabc.RV("loguniform", lo, hi) if spec.prior(name) == "loguniform" else \
+            pyabc.RV("uniform", lo, hi - lo)
+    return pyabc.Distribution(**rvs)
 
 
 @dataclass
@@ -214,7 +197,7 @@ def posterior_frame(history, spec: ParamSpec) -> pd.DataFrame:
         particles = history.get_population(t).particles
         total = sum(p.weight for p in particles)
         for i, p in enumerate(particles):
-            values = spec.values(to_values(spec, [p.parameter[lab] for lab in labels]))
+            values = spec.values([p.parameter[lab] for lab in labels])
             rows.append({"generation": t, "particle": i, "weight": round(p.weight / total, 12),
                          "distance": round(float(p.distance), 9),
                          **{k: v for k, v in values.items() if k not in spec.fixed}})
