@@ -40,7 +40,7 @@ def leave_one_country_out(scenario, objective: Objective, s: AbcSettings, out: P
         scenario: The validated scenario (for the plan).
         objective: The full calibration's objective (its base, spec, targets).
         s: The full calibration's settings; each held-out fit runs half its generations (at least 2)
-            with half its population (at least 20).
+            with a third of its population (at least 20).
         out: The calibration folder.
         verbose: Log pyabc's progress.
     """
@@ -49,7 +49,7 @@ def leave_one_country_out(scenario, objective: Objective, s: AbcSettings, out: P
     rows: list[dict] = []
     if len(countries) < 2:
         return rows
-    sub_settings = dataclasses.replace(s, population=max(20, s.population // 2),
+    sub_settings = dataclasses.replace(s, population=max(20, s.population // 3),
                                        generations=max(2, s.generations // 2))
     for held in countries:
         train = set(countries) - {held}

@@ -77,3 +77,17 @@ def test_another_plan_in_the_same_folder_is_refused(twin, capsys):
                      "--out", str(result.out), "--workers", "1"])
     err = capsys.readouterr().err
     assert code == 2 and "another plan" in err and "root_seed" in err and "Traceback" not in err
+
+
+def test_leave_one_country_out_predicts_each_country_from_the_others(twin):
+    from sim.analysis.abc_loco import add_loco
+
+    _, _, result = twin
+    rows = add_loco(result)
+    assert [r["held_out"] for r in rows] == ["LT", "PL"]
+    for r in rows:
+        assert r["fitted_on"] == sorted({"LT", "PL"} - {r["held_out"]}) and r["rows"] == 2
+        assert 0 <= r["coverage_50"] <= r["coverage_90"] <= 1 and r["ard_of_median_prediction"] >= 0
+        assert (result.out / f"loco_{r['held_out']}" / "abc.db").exists()
+    assert json.loads((result.out / "loco.json").read_text()) == json.loads(json.dumps(rows))
+    assert "## Leave one country out" in (result.out / "posterior_summary.md").read_text()
