@@ -1,7 +1,8 @@
-"""Regenerate the images of the docs (docs/img/): the demo after 60 Steps, and belarus_2021's flow map.
+"""Regenerate the images of the docs (docs/img/): the demo after 60 Steps, belarus_2021's flow map, its bands.
 
-    .venv/bin/python docs/make_images.py              # both
-    .venv/bin/python docs/make_images.py --only map   # just the flow map (no browser needed)
+    .venv/bin/python docs/make_images.py                  # all
+    .venv/bin/python docs/make_images.py --only map       # just the flow map (no browser needed)
+    .venv/bin/python docs/make_images.py --only posterior # seed-only against posterior bands (2 x 100 runs)
 
 The demo images come from the real demo: ``run.py demo scenarios/classroom.yaml --port 0`` is
 started, Debian's chromium (``/usr/bin/chromium``, or ``$CORRIDOR_CHROMIUM``) is driven headless by
@@ -119,14 +120,37 @@ def demo_screenshots() -> list[Path]:
             proc.kill()
 
 
+def posterior_bands() -> Path:
+    """belarus_2021's official counts: bands of 100 seeds alone against 100 seeds with posterior draws."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from sim.experiments.ensemble import run_ensemble
+    from sim.plots.experiment_plots import fan_chart
+    from sim.scenario.loader import load_scenario
+
+    scenario = ROOT / "scenarios" / "belarus_2021.yaml"
+    posterior = load_scenario(scenario).posterior_file
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = run_ensemble(scenario, 100, out=Path(tmp) / "seeds", workers=2, progress=False, plots=False)
+        post = run_ensemble(scenario, 100, out=Path(tmp) / "post", workers=2, progress=False, plots=False,
+                            posterior=posterior)
+        png = Path(tmp) / "bands.png"
+        fan_chart({"seeds only": seeds.bands, "seeds and posterior draws": post.bands}, "reported", png,
+                  n_seeds={"seeds only": 100, "seeds and posterior draws": 100})
+        return save_small(png.read_bytes(), OUT / "posterior_bands_belarus_2021.png")
+
+
 def main() -> None:
     """Write the images named by ``--only`` (default: all) into docs/img/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("demo", "map"), help="make only these images")
+    parser.add_argument("--only", choices=("demo", "map", "posterior"), help="make only these images")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.only in (None, "map"):
         flow_map()
+    if args.only in (None, "posterior"):
+        posterior_bands()
     if args.only in (None, "demo"):
         demo_screenshots()
 

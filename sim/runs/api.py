@@ -43,8 +43,9 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
     used = None
     if posterior is not None:
         posterior = posterior if isinstance(posterior, Posterior) else read_posterior(posterior)
-        scenario = load_scenario(scenario_or_path, overrides)
-        seed = scenario.seed if seed is None else int(seed)
+        if seed is None:
+            seed = load_scenario(scenario_or_path, overrides).seed
+        seed = int(seed)
         draw = posterior.draws(max(seed, 0), 1)[0] if draw is None else int(draw)
         if not 0 <= draw < len(posterior):
             raise ScenarioError(f"the posterior holds {len(posterior)} parameter sets; there is no set {draw}.",

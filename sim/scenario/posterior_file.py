@@ -79,9 +79,27 @@ def _plain(value: float):
     return int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 6)
 
 
+_READ: dict[tuple, Posterior] = {}  # (file, size, mtime) -> Posterior: each worker of an ensemble reads a file once
+
+
 def read_posterior(path) -> Posterior:
     """Read and check a posterior file; every problem is a :class:`~sim.errors.ScenarioError` naming the row."""
     path = Path(path)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None
+    if key in _READ:
+        return _READ[key]
+    post = _read_posterior(path)
+    if key is not None:
+        _READ.clear()  # keep one: a process uses one posterior at a time
+        _READ[key] = post
+    return post
+
+
+def _read_posterior(path: Path) -> Posterior:
     label = quoted(path, 200)
     rows = read_csv_rows(path, FIXED, what=WHAT, limit=MAX_POSTERIOR_BYTES)
     keys = tuple(k for k in rows[0] if k not in FIXED and k != "_line")
