@@ -571,4 +571,4 @@ def test_the_benghazi_questions_sweep_levels_follow_the_scenarios_events():
     steering = spec.parameters["belarus_steering"].levels
     assert "state_actors.belarus.steer" in base.events[2].set and steering["fitted"] == {}
     assert all(k.startswith("events.2.set.state_actors.belarus.steer.") for lv in steering.values() for k in lv)
-    assert spec.replicates == 10 and spec.design.method == "grid"
+    assert spec.replicates == 5 and spec.design.method == "grid"
