@@ -135,7 +135,7 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
     seeds = spawn_seeds(root, n_seeds)
     post = read_posterior(posterior) if posterior is not None else None
     given = {k for k, _ in override_pairs(overrides)}  # the user's --set wins over a posterior's set, as in sim.run
-    sets = [{k: v for k, v in post.overrides(i).items() if k not in given} for i in post.draws(root, n_seeds)] \
+    sets = [post.overrides_under(i, given) for i in post.draws(root, n_seeds)] \
         if post is not None else None
     values, others = run_replicates(scenario, seeds, targets, workers, check_list, sets)
     report = make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list,

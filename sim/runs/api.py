@@ -50,7 +50,7 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         if not 0 <= draw < len(posterior):
             raise ScenarioError(f"the posterior holds {len(posterior)} parameter sets; there is no set {draw}.",
                                 file=str(posterior.path))
-        chosen = posterior.overrides(draw)
+        chosen = posterior.overrides_under(draw, [k for k, _ in override_pairs(overrides)])
         used = {**posterior.describe(), "set": draw, "values": chosen}
         overrides = list(chosen.items()) + override_pairs(overrides)
     scenario = load_scenario(scenario_or_path, overrides)

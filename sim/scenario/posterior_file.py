@@ -56,6 +56,20 @@ class Posterior:
         """Set ``i`` as ``{key path: value}`` overrides (whole numbers stay whole)."""
         return {k: _plain(v) for k, v in zip(self.keys, self.values[i], strict=True)}
 
+    def overrides_under(self, i: int, given) -> dict[str, float]:
+        """Set ``i`` without the keys a user's own overrides decide (the user wins, as in :func:`sim.run`).
+
+        A key is the user's when the user sets it or a key path above it: ``--set events=[]`` takes every
+        ``events.N...`` key of the set out, since those events are no longer there to set.
+
+        Args:
+            i: The set.
+            given: The user's key paths.
+        """
+        mine = [str(k) for k in given]
+        return {k: v for k, v in self.overrides(i).items()
+                if not any(k == g or k.startswith(g + ".") for g in mine)}
+
     def draws(self, root: int, n: int) -> list[int]:
         """The sets ``n`` replicates of root seed ``root`` use (:func:`sim.seeds.posterior_draws`)."""
         return posterior_draws(root, n, self.weights)

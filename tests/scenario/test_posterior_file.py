@@ -69,3 +69,21 @@ def test_a_scenario_names_its_posterior_relative_to_itself(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(scenario)
     assert "posterior" in str(err.value) and "missing.csv" in str(err.value)
+
+
+def test_a_users_set_takes_the_keys_under_it_out_of_a_drawn_set(tmp_path):
+    """--set events=[] removes the events a posterior set reaches into: the user's value wins, no error."""
+    from helpers import ROOT
+
+    from sim.cli import main as cli_main
+
+    post = read_posterior(ROOT / "scenarios" / "calibration" / "belarus_2021_abc" / "posterior.csv")
+    full = post.overrides(0)
+    assert any(k.startswith("events.") for k in full)
+    kept = post.overrides_under(0, ["events", "migrants.minsk_days"])
+    assert not any(k.startswith("events.") for k in kept) and "migrants.minsk_days" not in kept
+    assert {k: v for k, v in full.items() if not k.startswith("events.") and k != "migrants.minsk_days"} == kept
+    # a prefix of a name is not a path
+    assert post.overrides_under(0, ["events.2.set.state_actors.belarus.steer.L"]) == full
+    assert cli_main(["validate", str(ROOT / "scenarios" / "belarus_2021.yaml"), "--seeds", "1", "--workers", "1",
+                     "--set", "end=2021-07-15", "--set", "events=[]", "--out", str(tmp_path / "v")]) == 0
