@@ -76,24 +76,25 @@ class Condition:
             A boolean array, one entry per case.
         """
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.asarray(self._eval(self.tree.body, values), dtype=bool)
+            return np.asarray(self._value_of(self.tree.body, values), dtype=bool)
 
-    def _eval(self, node: ast.AST, values: Mapping[str, np.ndarray]):
+    def _value_of(self, node: ast.AST, values: Mapping[str, np.ndarray]):
+        """The value of one node of the parsed condition: a walk over the node types the parser allowed (no eval)."""
         if isinstance(node, ast.BoolOp):
-            parts = [self._eval(v, values) for v in node.values]
+            parts = [self._value_of(v, values) for v in node.values]
             return np.logical_and.reduce(parts) if isinstance(node.op, ast.And) else np.logical_or.reduce(parts)
         if isinstance(node, ast.UnaryOp):
-            inner = self._eval(node.operand, values)
+            inner = self._value_of(node.operand, values)
             return {ast.Not: np.logical_not, ast.USub: np.negative, ast.UAdd: np.positive}[type(node.op)](inner)
         if isinstance(node, ast.Compare):
-            left, out = self._eval(node.left, values), True
+            left, out = self._value_of(node.left, values), True
             for op, right_node in zip(node.ops, node.comparators):
-                right = self._eval(right_node, values)
+                right = self._value_of(right_node, values)
                 out = np.logical_and(out, _compare(COMPARE[type(op)], left, right))
                 left = right
             return out
         if isinstance(node, ast.BinOp):
-            a, b = self._eval(node.left, values), self._eval(node.right, values)
+            a, b = self._value_of(node.left, values), self._value_of(node.right, values)
             return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[ARITH[type(node.op)]](a, b)
         if isinstance(node, ast.Name):
             return np.asarray(values[self._name(node)], dtype=float)
