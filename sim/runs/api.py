@@ -50,9 +50,10 @@ def run(scenario_or_path, seed: int | None = None, overrides=None, progress: boo
         if not 0 <= draw < len(posterior):
             raise ScenarioError(f"the posterior holds {len(posterior)} parameter sets; there is no set {draw}.",
                                 file=str(posterior.path))
-        chosen = posterior.overrides_under(draw, [k for k, _ in override_pairs(overrides)])
+        mine = override_pairs(overrides)
+        chosen = posterior.overrides_under(draw, [k for k, _ in mine])
         used = {**posterior.describe(), "set": draw, "values": chosen}
-        overrides = list(chosen.items()) + override_pairs(overrides)
+        overrides = list(chosen.items()) + mine
     scenario = load_scenario(scenario_or_path, overrides)
     seed = scenario.seed if seed is None else int(seed)
     if seed < 0:

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.errors import ScenarioError, quoted
 from sim.files import read_csv_rows, read_text
+from sim.scenario.keypaths import within
 from sim.seeds import posterior_draws
 
 FIXED = ("generation", "particle", "weight", "distance")
@@ -67,8 +68,7 @@ class Posterior:
             given: The user's key paths.
         """
         mine = [str(k) for k in given]
-        return {k: v for k, v in self.overrides(i).items()
-                if not any(k == g or k.startswith(g + ".") for g in mine)}
+        return {k: v for k, v in self.overrides(i).items() if not any(within(k, g) for g in mine)}
 
     def draws(self, root: int, n: int) -> list[int]:
         """The sets ``n`` replicates of root seed ``root`` use (:func:`sim.seeds.posterior_draws`)."""
