@@ -44,7 +44,7 @@ import pandas as pd
 from sim.analysis.abc_sampler import SeededSampler, candidate_seed
 from sim.analysis.calibrated_file import calibrated_yaml
 from sim.analysis.objective import Objective
-from sim.analysis.params_file import ParamSpec, load_params
+from sim.analysis.params_file import ParamSpec, fit_base, load_params
 from sim.analysis.posterior_summary import (
     effective_sample_size,
     parameter_table,
@@ -268,7 +268,7 @@ def calibrate_abc(scenario_path, params_path, out=None, workers: int = 1, root_s
     targets = build_targets(scenario, load_observed(observed_path(file, scenario, observed)), file)
     s = settings(spec, workers, scenario.seed if root_seed is None else root_seed, **options)
     out = Path(out) if out else output_folder(Path("outputs/calibration"), f"{Path(file).stem}_abc")
-    base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
+    base = fit_base(scenario)
     objective = Objective(base, spec, targets, calibration_seeds(s.root_seed, MEDIAN_SEEDS))
     history = run_abc(objective, abc_plan(scenario, spec, targets, s), out, s, verbose)
     seconds = time.perf_counter() - t0

@@ -6,6 +6,7 @@ extending file replaces the base file's list); every other value is written as a
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -30,20 +31,42 @@ def calibrated_yaml(scenario_file: str, params_file: str, values: dict, header: 
     base = Path(scenario_file).resolve()
     body: dict = {"extends": os.path.relpath(base, Path(target).resolve().parent),
                   "name": f"{Path(scenario_file).stem}_calibrated", **(extra or {})}
-    event_values = {k: v for k, v in values.items() if k.startswith("events.")}
+    scenario = load_scenario(scenario_file).model_dump(by_alias=True, mode="json")
+    lists: dict[str, list] = {}  # a list in the scenario that a key path goes into: written whole (a list replaces)
     for key, value in values.items():
-        if key in event_values:
+        parts = key.split(".")
+        at = _list_prefix(scenario, parts)
+        if at is not None:
+            prefix = ".".join(parts[:at])
+            holder = {"x": lists.setdefault(prefix, copy.deepcopy(_get(scenario, parts[:at])))}
+            set_path(holder, "x." + ".".join(parts[at:]), value, source=params_file)
             continue
         node = body
-        parts = key.split(".")
         for p in parts[:-1]:
             node = node.setdefault(p, {})
         node[parts[-1]] = value
-    if event_values:
-        events = load_scenario(scenario_file).model_dump(by_alias=True, mode="json")["events"]
-        holder = {"events": events}
-        for key, value in event_values.items():
-            set_path(holder, key, value, source=params_file)
-        body["events"] = events
+    for prefix, items in lists.items():
+        node = body
+        parts = prefix.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = items
     text = "".join(f"# {line}\n" for line in header)
     return text + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+
+def _get(data, parts: list[str]):
+    for p in parts:
+        data = data[int(p)] if isinstance(data, list) else data[p]
+    return data
+
+
+def _list_prefix(data, parts: list[str]) -> int | None:
+    """How many leading parts of a key path name a list in ``data`` (the first list on the way), or None."""
+    for i, p in enumerate(parts[:-1]):
+        if not isinstance(data, (dict, list)):
+            return None
+        data = data[int(p)] if isinstance(data, list) else data.get(p)
+        if isinstance(data, list):
+            return i + 1
+    return None

@@ -46,7 +46,7 @@ import numpy as np
 
 from sim.analysis.calibrated_file import calibrated_yaml
 from sim.analysis.objective import Objective
-from sim.analysis.params_file import ParamSpec, load_params
+from sim.analysis.params_file import ParamSpec, fit_base, load_params
 from sim.errors import ScenarioError
 from sim.files import atomic_write_text
 from sim.outcomes.observed import Target, build_targets, observed_path
@@ -191,8 +191,7 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
         obs = load_observed(observed)
     targets = build_targets(scenario, obs, file)
     seeds = calibration_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
-    base = scenario.model_dump(by_alias=True, mode="python")
-    base["observed"] = None
+    base = fit_base(scenario)
 
     x0 = np.array([min(max(float(get_path(base, spec.key_paths(n)[0], source=str(params_path))), lo), hi)
                    for n, (lo, hi) in zip(spec.names, spec.bounds, strict=True)])

@@ -209,6 +209,15 @@ class ParamSpec:
         return self.priors.get(name, "uniform")
 
 
+
+def fit_base(scenario: Scenario) -> dict:
+    """The scenario's data as every calibration sets parameters on: no ``observed`` rows, no ``posterior``.
+
+    A calibration fits the parameters, so it never draws them from the scenario's shipped posterior (whose
+    path is relative to the scenario file, which the data no longer knows).
+    """
+    return {**scenario.model_dump(by_alias=True, mode="python"), "observed": None, "posterior": None}
+
 def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
     """Read and check a parameters file (:mod:`sim.analysis.params_file`); with ``scenario``, its key paths too."""
     path = Path(path)
@@ -221,7 +230,7 @@ def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
     spec = ParamSpec(names, bounds, set(file.integers), file.options.model_dump(), keys=groups, priors=priors,
                      abc=file.abc.model_dump())
     if scenario is not None:  # every key path must exist and both ends must validate
-        base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
+        base = fit_base(scenario)
         for x in (np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])):
             try:
                 load_scenario(copy.deepcopy(base), spec.values(x))

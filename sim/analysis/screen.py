@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.objective import Objective
-from sim.analysis.params_file import load_params
+from sim.analysis.params_file import fit_base, load_params
 from sim.outcomes.observed import build_targets, observed_path
 from sim.runs.parallel import parallel_map
 from sim.scenario.keypaths import get_path
@@ -49,7 +49,7 @@ def screen_parameters(scenario_path, params_path, seeds: int = 2, workers: int =
     scenario = load_scenario(scenario_path)
     spec = load_params(params_path, scenario)
     targets = build_targets(scenario, load_observed(observed_path(file, scenario, observed)), file)
-    base = {**scenario.model_dump(by_alias=True, mode="python"), "observed": None}
+    base = fit_base(scenario)
     objective = Objective(base, spec, targets, calibration_seeds(scenario.seed if root_seed is None else root_seed,
                                                                  seeds))
     x0 = np.array([min(max(float(get_path(base, spec.key_paths(n)[0], source=str(params_path))), lo), hi)

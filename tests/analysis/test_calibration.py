@@ -130,3 +130,20 @@ def test_bad_params_files(tmp_path, capsys):
         load_params(p, sc)
     assert cli(["calibrate", str(CLASSROOM), "--params", str(tmp_path / "missing.yaml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_values_inside_lists_are_written_as_whole_lists(tmp_path):
+    """A key path into a list (a month of a seasonal curve) writes the whole list with that item changed: an
+    extending file's list replaces its parent's, and a mapping in its place would not validate."""
+    from sim.analysis.calibrated_file import calibrated_yaml
+
+    sc = load_scenario(CLASSROOM)
+    curve = list(sc.migrants.crossing_seasonality)
+    values = {"migrants.crossing_seasonality.1": 2.5, "migrants.crossing_seasonality.2": 2.5,
+              "events.1.set.border_services.PL.policy.turn_back_share": 0.42, "demand.scale": 1.7}
+    target = tmp_path / "calibrated.yaml"
+    target.write_text(calibrated_yaml(str(CLASSROOM), "p.yaml", values, ["test"], target))
+    again = load_scenario(target)
+    assert list(again.migrants.crossing_seasonality) == [curve[0], 2.5, 2.5, *curve[3:]]
+    assert again.events[1].set == {"border_services.PL.policy.turn_back_share": 0.42}
+    assert again.demand.scale == 1.7 and len(again.events) == len(sc.events)

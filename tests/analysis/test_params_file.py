@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from helpers import CLASSROOM
+from helpers import CLASSROOM, SCENARIOS
 
-from sim.analysis.params_file import load_params
+from sim.analysis.params_file import fit_base, load_params
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
+
+FOUR_YEARS = SCENARIOS / "belarus_2022_2025.yaml"
+FOUR_YEARS_PARAMS = SCENARIOS / "calibration" / "belarus_2022_2025_params.yaml"
 
 
 def write(tmp_path, data) -> str:
@@ -39,3 +42,13 @@ def test_bad_priors_and_options_are_named(tmp_path, data, needle):
     with pytest.raises(ScenarioError) as err:
         load_params(write(tmp_path, data))
     assert needle in str(err.value)
+
+
+def test_a_scenario_that_ships_a_posterior_can_be_calibrated_again():
+    """The parameters are checked (and later fitted) on the scenario's data without its posterior: a calibration
+    never draws from the posterior it replaces (whose path is relative to a file the data no longer knows)."""
+    scenario = load_scenario(FOUR_YEARS)
+    assert scenario.posterior is not None
+    assert fit_base(scenario)["posterior"] is None and fit_base(scenario)["observed"] is None
+    spec = load_params(FOUR_YEARS_PARAMS, scenario)  # raised "the posterior file does not exist" before
+    assert "events.20.set.demand.scale" in spec.names
