@@ -41,9 +41,15 @@ def _seeds(root: int, t: int, i: int) -> tuple[int, int]:
 
 
 def _evaluate(payload: bytes, root: int, t: int, start: int, stop: int) -> list:
-    """Simulate candidates ``start .. stop - 1`` of generation ``t`` (in a worker process)."""
+    """Simulate candidates ``start .. stop - 1`` of generation ``t`` (in a worker process).
+
+    ``payload`` is pyabc's ``simulate_one`` closure, serialised by :meth:`SeededSampler.sample_until_n_accepted` in
+    the parent process a moment before and handed to this worker through the executor's own pipe; it never comes
+    from a file, a socket or a user. The closure cannot travel by plain pickle (it is a nested function), which is
+    why it is cloudpickled, as pyabc's own multicore samplers do.
+    """
     global _CANDIDATE_SEED
-    simulate_one = cloudpickle.loads(payload)
+    simulate_one = cloudpickle.loads(payload)  # trusted: made by this process tree only (see above)
     out = []
     for i in range(start, stop):
         proposal, simulation = _seeds(root, t, i)

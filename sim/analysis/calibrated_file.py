@@ -1,7 +1,8 @@
 """The calibrated scenario file both calibration methods write: the base file extended with the fitted values.
 
-Values inside dated events are written by repeating the whole ``events`` list (a list in an
-extending file replaces the base file's list); every other value is written as a nested key.
+A value inside a list (a dated event, a month of a seasonal curve, a group of the initial population) is
+written by repeating that whole list with the value set (a list in an extending file replaces the base
+file's list); every other value is written as a nested key.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.scenario.keypaths import set_path
+from sim.scenario.keypaths import get_path, set_path
 from sim.scenario.loader import load_scenario
 
 
@@ -32,33 +33,27 @@ def calibrated_yaml(scenario_file: str, params_file: str, values: dict, header: 
     body: dict = {"extends": os.path.relpath(base, Path(target).resolve().parent),
                   "name": f"{Path(scenario_file).stem}_calibrated", **(extra or {})}
     scenario = load_scenario(scenario_file).model_dump(by_alias=True, mode="json")
-    lists: dict[str, list] = {}  # a list in the scenario that a key path goes into: written whole (a list replaces)
+    written = copy.deepcopy(scenario)  # the scenario with every value set, where a list must be written whole
+    lists: dict[str, None] = {}  # key paths, in order, of the lists a value goes into (written whole)
     for key, value in values.items():
         parts = key.split(".")
         at = _list_prefix(scenario, parts)
-        if at is not None:
-            prefix = ".".join(parts[:at])
-            holder = {"x": lists.setdefault(prefix, copy.deepcopy(_get(scenario, parts[:at])))}
-            set_path(holder, "x." + ".".join(parts[at:]), value, source=params_file)
-            continue
-        node = body
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = value
-    for prefix, items in lists.items():
-        node = body
-        parts = prefix.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = items
+        if at is None:
+            _put(body, parts, value)
+        else:
+            set_path(written, key, value, source=params_file)
+            lists[".".join(parts[:at])] = None
+    for prefix in lists:
+        _put(body, prefix.split("."), get_path(written, prefix, source=params_file))
     text = "".join(f"# {line}\n" for line in header)
     return text + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
-def _get(data, parts: list[str]):
-    for p in parts:
-        data = data[int(p)] if isinstance(data, list) else data[p]
-    return data
+def _put(body: dict, parts: list[str], value) -> None:
+    """Set ``value`` at the key path ``parts`` of the new file's nested mapping, making the mappings on the way."""
+    for p in parts[:-1]:
+        body = body.setdefault(p, {})
+    body[parts[-1]] = value
 
 
 def _list_prefix(data, parts: list[str]) -> int | None:

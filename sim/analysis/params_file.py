@@ -209,7 +209,6 @@ class ParamSpec:
         return self.priors.get(name, "uniform")
 
 
-
 def fit_base(scenario: Scenario) -> dict:
     """The scenario's data as every calibration sets parameters on: no ``observed`` rows, no ``posterior``.
 
@@ -217,6 +216,7 @@ def fit_base(scenario: Scenario) -> dict:
     path is relative to the scenario file, which the data no longer knows).
     """
     return {**scenario.model_dump(by_alias=True, mode="python"), "observed": None, "posterior": None}
+
 
 def load_params(path, scenario: Scenario | None = None) -> ParamSpec:
     """Read and check a parameters file (:mod:`sim.analysis.params_file`); with ``scenario``, its key paths too."""
