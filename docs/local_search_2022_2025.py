@@ -2,16 +2,17 @@
 
     python docs/local_search_2022_2025.py [--evaluations 320] [--out outputs/belarus_2022_2025/local_search.json]
 
-Nelder–Mead (scipy, adaptive) in log space over the 17 parameters below, each scored as `corridor calibrate`
-scores a candidate: the mean ARD over 2 calibration seeds of the 29 rows of 2022–2024 (each run cut at
-31 Dec 2024, :class:`sim.analysis.objective.Objective`), never a 2025 count. It starts from the previous
-calibration's medians with the two events added after it (events 19 and 20; the start values below), a first
-step of 0.4 in the log of each parameter, and writes the best point found. Run on 2 Dec 2026: 320 evaluations,
-18 minutes on 2 cores, best ARD 0.320 on its two seeds (0.332 over the 10 validation seeds). The ABC-SMC of
-``scenarios/calibration/belarus_2022_2025_params.yaml`` then samples ranges ×/÷ 1.6 about that point.
-This is a record of how the point was found, not a ``corridor`` method: the shipped calibration is the ABC-SMC.
-The run of 2 Dec used the seeds 11 and 12; this script uses the scenario's calibration seeds
-(:func:`sim.seeds.calibration_seeds`), so it repeats the method, not that exact point.
+Nelder–Mead (scipy, adaptive) in log space (:func:`sim.analysis.local_search.local_fit`) over the 17 parameters
+below, each scored as `corridor calibrate` scores a candidate: the mean ARD over 2 calibration seeds of the 29 rows
+of 2022–2024 (each run cut at 31 Dec 2024, :class:`sim.analysis.objective.Objective`), never a 2025 count. It starts
+from the previous calibration's medians with the two events added after it (events 19 and 20; the start values
+below), a first step of 0.4 in the log of each parameter, and writes the best point found. Run on 2 Dec 2026: 320
+evaluations, 18 minutes on 2 cores, best ARD 0.320 on its two seeds (0.332 over the 10 validation seeds). The ABC-
+SMC of ``scenarios/calibration/belarus_2022_2025_params.yaml`` then samples ranges ×/÷ 1.6 about that point. The
+search is ``corridor calibrate --method local`` (:mod:`sim.analysis.local_search`) with this script's parameters and
+start values; the shipped calibration is the ABC-SMC. The run of 2 Dec used the seeds 11 and 12; this script uses
+the scenario's calibration seeds (:func:`sim.seeds.calibration_seeds`), so it repeats the method, not that exact
+point.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
+from sim.analysis.local_search import local_fit
 from sim.analysis.objective import Objective
 from sim.analysis.params_file import ParamSpec, fit_base
-from sim.analysis.scores import score
 from sim.outcomes.observed import build_targets, observed_path
-from sim.runs.parallel import parallel_map
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
 from sim.seeds import calibration_seeds
@@ -71,34 +70,14 @@ def main() -> int:
     spec = ParamSpec(names, [(lo, hi) for _, _, lo, hi in PARAMETERS.values()], {"initial_population.0.people"},
                      keys={n: k for n, (k, *_) in PARAMETERS.items() if k})
     objective = Objective(fit_base(scenario), spec, targets, calibration_seeds(scenario.seed, 2))
-    low, high = np.log([b[0] for b in spec.bounds]), np.log([b[1] for b in spec.bounds])
-    z0 = np.log([start for _, start, _, _ in PARAMETERS.values()])
-    best = {"ard": np.inf}
-
-    def ard(z):
-        x = np.exp(np.clip(z, low, high))
-        scores = parallel_map(_score, [(objective, x, seed) for seed in objective.seeds], args.workers)
-        value = float(np.mean(scores))
-        if value < best["ard"]:
-            best.update(ard=value, values=spec.values(x))
-            print(f"ARD {value:.4f}", flush=True)
-        return value
-
-    step = np.where(z0 + 0.4 > high, -0.4, 0.4)
-    simplex = np.vstack([z0] + [z0 + step[i] * np.eye(len(z0))[i] for i in range(len(z0))])
-    minimize(ard, z0, method="Nelder-Mead",
-             options={"maxfev": args.evaluations, "adaptive": True, "initial_simplex": simplex})
+    start = np.array([start for _, start, _, _ in PARAMETERS.values()])
+    fit = local_fit(objective, spec, start, args.evaluations, args.workers,
+                    progress=lambda k, ard: print(f"evaluation {k}: ARD {ard:.4f}", flush=True))
+    best = {"ard": fit.fun, "evaluations": fit.nfev, "values": spec.values(fit.x)}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(best, indent=1, default=float))
-    print(f"best ARD {best['ard']:.4f} -> {args.out}")
+    print(f"best ARD {fit.fun:.4f} -> {args.out}")
     return 0
-
-
-def _score(job) -> float:
-    """The ARD of one calibration seed's run for the parameter vector ``x`` (in a worker process)."""
-    objective, x, seed = job
-    values, _ = objective.runs(x, [seed])[0]
-    return score(values, objective.targets)[0]
 
 
 if __name__ == "__main__":

@@ -42,16 +42,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from sim.analysis.calibrated_file import calibrated_yaml
+from sim.analysis.local_search import local_fit
 from sim.analysis.objective import Objective
 from sim.analysis.params_file import ParamSpec, fit_base, load_params
 from sim.errors import ScenarioError
 from sim.files import atomic_write_text
 from sim.outcomes.observed import Target, build_targets, observed_path
 from sim.runs.parallel import process_context
-from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
 from sim.seeds import calibration_seeds
@@ -74,12 +72,15 @@ class CalibrationResult:
     per_series: dict
     loco: list[dict] = field(default_factory=list)
     others: dict = field(default_factory=dict)
+    method: str = "optimise"
 
     def calibrated_yaml(self, target_path: Path) -> str:
         """A scenario that extends the base file and sets the fitted values (:mod:`sim.analysis.calibrated_file`)."""
+        how = "Nelder-Mead from the scenario's values" if self.method == "local" else "differential_evolution"
         header = [
-            f"Calibrated from {self.scenario_file} with `corridor calibrate --params {self.params_file}`",
-            f"on {dt.date.today().isoformat()}: scipy differential_evolution minimising the overall ARD",
+            f"Calibrated from {self.scenario_file} with `corridor calibrate --params {self.params_file}"
+            f"{' --method local' if self.method == 'local' else ''}`",
+            f"on {dt.date.today().isoformat()}: scipy {how} minimising the overall ARD",
             f"(sim/analysis/scores.py) averaged over {len(self.seeds)} calibration seeds {self.seeds}",
             "(a stream apart from the validation seeds); only the observed series were fitted;",
             f"{self.evaluations} evaluations, ARD {self.ard_start:.3f} at the start -> {self.ard:.3f} fitted.",
@@ -95,7 +96,8 @@ class CalibrationResult:
         atomic_write_text(yml, self.calibrated_yaml(yml))
         js = folder / "calibration.json"
         atomic_write_text(js, json.dumps({
-            "scenario": self.scenario_file, "params_file": self.params_file, "calibration_seeds": self.seeds,
+            "scenario": self.scenario_file, "params_file": self.params_file, "method": self.method,
+            "calibration_seeds": self.seeds,
             "bounds": dict(zip(self.spec.names, self.spec.bounds, strict=True)),
             "start": self.start, "best": self.best, "ard_start": self.ard_start, "ard": self.ard,
             "per_series": self.per_series, "evaluations": self.evaluations, "seconds": round(self.seconds, 1),
@@ -159,7 +161,8 @@ def leave_one_country_out(base: dict, spec: ParamSpec, targets: list[Target], se
 
 def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed: int | None = None,
               workers: int = 1, maxiter: int | None = None, popsize: int | None = None, observed=None,
-              loco: bool = True, verbose: bool = False) -> CalibrationResult:
+              loco: bool = True, verbose: bool = False, method: str = "optimise",
+              evaluations: int | None = None) -> CalibrationResult:
     """Fit the parameters of ``params_path`` to the scenario's observed data.
 
     Args:
@@ -172,19 +175,24 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
         maxiter: Differential evolution generations (default from the file, else 8).
         popsize: Differential evolution population factor (default from the file, else 4).
         observed: Observed CSV or DataFrame (default: the scenario's ``observed:``).
-        loco: Also run the leave-one-country-out check.
-        verbose: Print the best objective after each generation (stderr).
+        loco: Also run the leave-one-country-out check (differential evolution only).
+        verbose: Print the best objective after each generation, or each improvement (stderr).
+        method: ``optimise`` (differential evolution over the ranges) or ``local`` (Nelder–Mead from
+            the scenario's values, :mod:`sim.analysis.local_search`).
+        evaluations: Candidates of the local search (default from the file, else 200).
     """
     t0 = time.perf_counter()
     scenario = load_scenario(scenario_path)
     file = str(scenario_path)
     spec = load_params(params_path, scenario)
     opts = spec.options
-    n_seeds = int(n_seeds or opts.get("seeds", 3))
-    maxiter = int(maxiter or opts.get("maxiter", 8))
-    popsize = int(popsize or opts.get("popsize", 4))
-    if n_seeds < 1 or maxiter < 1 or popsize < 1:
-        raise ScenarioError("seeds, maxiter and popsize must be at least 1.", file=str(params_path))
+    def given(value, key, default):
+        return int(value if value is not None else opts.get(key, default))
+
+    n_seeds, maxiter = given(n_seeds, "seeds", 3), given(maxiter, "maxiter", 8)
+    popsize, evaluations = given(popsize, "popsize", 4), given(evaluations, "evaluations", 200)
+    if n_seeds < 1 or maxiter < 1 or popsize < 1 or evaluations < 1:
+        raise ScenarioError("seeds, maxiter, popsize and evaluations must be at least 1.", file=str(params_path))
     if isinstance(observed, str) or observed is None:
         obs = load_observed(observed_path(file, scenario, observed))
     else:
@@ -193,11 +201,18 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
     seeds = calibration_seeds(scenario.seed if root_seed is None else root_seed, n_seeds)
     base = fit_base(scenario)
 
-    x0 = np.array([min(max(float(get_path(base, spec.key_paths(n)[0], source=str(params_path))), lo), hi)
-                   for n, (lo, hi) in zip(spec.names, spec.bounds, strict=True)])
+    x0 = spec.start(base, source=str(params_path))
     full = Objective(base, spec, targets, seeds)
     ard_start, _ = full.evaluate(x0)
-    res = _fit(full, spec, x0, maxiter, popsize, workers, seed=seeds[0] % (2**32), verbose=verbose)
+    if method == "local":
+        def progress(evaluation, ard):
+            if verbose:
+                print(f"  evaluation {evaluation}/{evaluations}: best ARD {ard:.4f}", file=sys.stderr, flush=True)
+
+        res = local_fit(full, spec, x0, evaluations, workers, progress)
+        loco = False
+    else:
+        res = _fit(full, spec, x0, maxiter, popsize, workers, seed=seeds[0] % (2**32), verbose=verbose)
     res_x = res.x
     ard_best, others_best = full.evaluate(res_x)
     if ard_start < ard_best:  # the start was better than anything found: keep it
@@ -209,7 +224,8 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
     loco_rows = leave_one_country_out(base, spec, targets, seeds, best, maxiter, popsize, workers,
                                       verbose) if loco else []
     return CalibrationResult(file, str(params_path), spec, seeds, best, ard_best, ard_start, spec.values(x0),
-                             int(res.nfev), time.perf_counter() - t0, per_series, loco_rows, others=others_best)
+                             int(res.nfev), time.perf_counter() - t0, per_series, loco_rows, others=others_best,
+                             method=method)
 
 
 def format_result(result: CalibrationResult) -> str:

@@ -11,6 +11,7 @@ Example::
       pl_winter_detection: {range: [1, 3], keys: [border_services.PL.detection_seasonality.0, ...]}
       demand.scale: {range: [0.1, 10], prior: loguniform}   # a prior other than uniform
     options: {seeds: 3, maxiter: 8, popsize: 4}          # differential evolution (--method optimise)
+    # options.evaluations: 200                           # candidates of the local search (--method local)
     abc: {population: 200, generations: 8, max_minutes: 55}   # ABC-SMC (--method abc)
 
 A key path may reach into a dated event's values (``events.2.set.state_actors.belarus.steer.PL``).
@@ -29,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError, did_you_mean, quoted
+from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_reader import read_yaml
@@ -39,11 +41,13 @@ class _Strict(BaseModel):
 
 
 class OptimiseOptions(_Strict):
-    """Options of differential evolution (``calibrate --method optimise``)."""
+    """Options of the one-point fits: differential evolution (``--method optimise``) and local search (``local``)."""
 
     seeds: int = Field(default=3, ge=1, le=1000, description="seeds per evaluation (common random numbers)")
     maxiter: int = Field(default=8, ge=1, le=10_000, description="generations")
     popsize: int = Field(default=4, ge=1, le=1000, description="population factor")
+    evaluations: int = Field(default=200, ge=1, le=100_000,
+                             description="candidates of the local search (--method local)")
 
 
 class AbcOptions(_Strict):
@@ -203,6 +207,11 @@ class ParamSpec:
         return ParamSpec([self.names[i] for i in keep], [self.bounds[i] for i in keep], self.integers,
                          self.options, dict(self.fixed), {n: k for n, k in self.keys.items() if n not in names},
                          {n: p for n, p in self.priors.items() if n not in names}, self.abc)
+
+    def start(self, base: dict, source: str | None = None) -> np.ndarray:
+        """The parameter vector of the scenario data ``base`` (a group's first key path), kept in the ranges."""
+        return np.array([min(max(float(get_path(base, self.key_paths(n)[0], source=source)), lo), hi)
+                         for n, (lo, hi) in zip(self.names, self.bounds, strict=True)])
 
     def prior(self, name: str) -> str:
         """The prior of parameter ``name`` over its range (``uniform`` unless the file says otherwise)."""

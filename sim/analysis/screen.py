@@ -15,14 +15,12 @@ as such in docs/validation.md.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sim.analysis.objective import Objective
 from sim.analysis.params_file import fit_base, load_params
 from sim.outcomes.observed import build_targets, observed_path
 from sim.runs.parallel import parallel_map
-from sim.scenario.keypaths import get_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.observed_file import load_observed
 from sim.seeds import calibration_seeds
@@ -52,8 +50,7 @@ def screen_parameters(scenario_path, params_path, seeds: int = 2, workers: int =
     base = fit_base(scenario)
     objective = Objective(base, spec, targets, calibration_seeds(scenario.seed if root_seed is None else root_seed,
                                                                  seeds))
-    x0 = np.array([min(max(float(get_path(base, spec.key_paths(n)[0], source=str(params_path))), lo), hi)
-                   for n, (lo, hi) in zip(spec.names, spec.bounds, strict=True)])
+    x0 = spec.start(base, source=str(params_path))
     jobs = [x0]
     for i, (lo, hi) in enumerate(spec.bounds):
         for value in (lo + INSET * (hi - lo), hi - INSET * (hi - lo)):

@@ -10,7 +10,7 @@ from sim.cli.run_commands import add_posterior_arguments, add_set_argument, post
 from sim.errors import ScenarioError
 
 INTERRUPTED = ("Interrupted. --method abc keeps every finished generation in its abc.db: the same command "
-               "resumes from there; --method optimise keeps nothing: run it again to start over.")
+               "resumes from there; --method optimise and local keep nothing: run them again to start over.")
 
 
 def _default_out(kind: str, scenario: str) -> Path:
@@ -79,16 +79,19 @@ def add_calibrate_parser(subparsers):
                                                 "or one point (differential evolution)")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--params", required=True, help="YAML: parameters: {key.path: [low, high]} (+ options)")
-    p.add_argument("--method", choices=("optimise", "abc", "screen"), default="optimise",
-                   help="optimise: one point minimising the ARD (differential evolution); abc: a posterior by "
-                        "ABC-SMC (pyabc; needs the 'abc' extra); screen: how much each parameter alone moves "
-                        "the ARD (default: optimise)")
+    p.add_argument("--method", choices=("optimise", "local", "abc", "screen"), default="optimise",
+                   help="optimise: one point minimising the ARD (differential evolution over the ranges); local: "
+                        "one point by Nelder-Mead from the scenario's values; abc: a posterior by ABC-SMC (pyabc; "
+                        "needs the 'abc' extra); screen: how much each parameter alone moves the ARD "
+                        "(default: optimise)")
     p.add_argument("--seeds", type=int,
                    help="seeds per evaluation, the same at every one (default: the file's options, else 3)")
     p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
     p.add_argument("--workers", type=int, help="local processes (default: min(4, CPUs))")
     p.add_argument("--maxiter", type=int, help="optimiser iterations (default from the params file, else 8)")
     p.add_argument("--popsize", type=int, help="differential evolution population factor (default 4)")
+    p.add_argument("--evaluations", type=int, help="candidates of the local search (--method local; default from "
+                                                   "the params file, else 200)")
     p.add_argument("--observed", help="observed CSV (default: the scenario's 'observed:')")
     p.add_argument("--no-loco", action="store_true", help="skip the leave-one-country-out check (optimise)")
     p.add_argument("--loco", action="store_true", help="also run the leave-one-country-out check (abc: off "
@@ -116,7 +119,7 @@ def cmd_calibrate(args) -> int:
     folder = Path(args.out) if args.out else _default_out("calibration", args.scenario)
     result = calibrate(args.scenario, args.params, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
                        maxiter=args.maxiter, popsize=args.popsize, observed=args.observed, loco=not args.no_loco,
-                       verbose=True)
+                       verbose=True, method=args.method, evaluations=args.evaluations)
     paths = result.write(folder)
     print(format_result(result))
     print("\nWrote " + ", ".join(str(p) for p in paths))

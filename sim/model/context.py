@@ -35,6 +35,8 @@ class Today:
             :func:`~sim.model.agents.migrant.minsk_day`; the transit state drives some, the rest
             go alone in :func:`~sim.model.agents.migrant.leave_minsk_unaided`).
         attempting: Parties crossing tonight, before the border services resolve them.
+        attempting_country: The country index of each of ``attempting`` (of its segment), read once
+            for every border service.
         segment_probabilities: Choice probabilities over the border segments, steered by the
             transit state (True) or not (False), computed when first needed today.
         detection: Per border service index: detection and line-stop probability of each of its
@@ -46,6 +48,7 @@ class Today:
     seat_pool: object | None = None
     leaving_minsk: np.ndarray = field(default_factory=lambda: NO_ROWS)
     attempting: np.ndarray = field(default_factory=lambda: NO_ROWS)
+    attempting_country: np.ndarray = field(default_factory=lambda: NO_ROWS)
     segment_probabilities: dict[bool, np.ndarray] = field(default_factory=dict)
     detection: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 

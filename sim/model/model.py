@@ -241,7 +241,8 @@ class CorridorModel(mesa.Model):
         for actor in self.state_actors.values():
             actor.step()
         rules.leave_minsk_unaided(self)
-        self.today.attempting = self.population.in_state(S.ATTEMPTING)
+        attempting = self.today.attempting = self.population.in_state(S.ATTEMPTING)
+        self.today.attempting_country = self.segment_country[self.population.segment[attempting]]
         for service in self.border_services.values():
             service.resolve_attempts()
         rules.forest_day(self)
@@ -254,14 +255,14 @@ class CorridorModel(mesa.Model):
 
     def _record_stocks(self) -> None:
         pop, rec = self.population, self.recorder
-        rec.set_states(pop.people_by_state())
         rows = pop.travelling_rows()
         state, size = pop.state[rows], pop.size[rows]
+        by_state = pop.people_by_state(travelling=(state, size))
+        rec.set_states(by_state)
         border = (state == S.AT_BORDER) | (state == S.ATTEMPTING)
         rec.set_stock("at_border", np.bincount(pop.segment[rows[border]], weights=size[border],
                                                minlength=len(self.segment_ids)).astype(np.int64))
-        in_minsk = (state == S.IN_MINSK) | (state == S.WAITING_RETURN)
-        rec.set_stock("in_minsk", [int(size[in_minsk].sum())])
+        rec.set_stock("in_minsk", [int(by_state[S.IN_MINSK] + by_state[S.WAITING_RETURN])])
 
     def run_to_end(self, progress=None) -> None:
         """Step until the end date; ``progress`` is called with each finished day index."""

@@ -52,7 +52,11 @@ IS_FINAL = np.zeros(len(JourneyState), dtype=bool)
 IS_FINAL[list(TERMINAL)] = True
 IS_AT_ORIGIN = np.zeros(len(JourneyState), dtype=bool)
 IS_AT_ORIGIN[list(AT_ORIGIN)] = True
-IS_TRAVELLING = ~IS_FINAL & ~IS_AT_ORIGIN
+IS_WAITING = np.zeros(len(JourneyState), dtype=bool)  # in Minsk waiting to go home: many parties, for months
+IS_WAITING[JourneyState.WAITING_RETURN] = True
+IS_TRAVELLING = ~IS_FINAL & ~IS_AT_ORIGIN & ~IS_WAITING  # on the way: neither at the origin, waiting nor final
+# the part of the live-row index a state's rows are kept in: 0 at the origin, 1 on the way, 2 waiting, 3 final
+PART = np.select([IS_AT_ORIGIN, IS_TRAVELLING, IS_WAITING], [0, 1, 2], 3).astype(np.int8)
 # states a run of any scenario can hold; IN_TRANSIT only where a route flies into a gateway
 OPTIONAL_STATES = (JourneyState.IN_TRANSIT,)
 
@@ -75,6 +79,15 @@ COLUMNS = {
     "visa_type": np.int8,  # index of the kind of visa a traveller through a gateway applies for (tourist, ...)
     "via_gateway": np.bool_,  # came through a gateway country (Russia) rather than on a flight into Minsk
 }
+
+
+def _merged(*rows: np.ndarray) -> np.ndarray:
+    """Sorted row-index arrays merged into one sorted array (a stable sort merges sorted runs in linear time)."""
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(rows), kind="stable")
 
 
 class Population:
@@ -101,28 +114,33 @@ class Population:
     def invalidate(self) -> None:
         """Forget the live-row index (the next :meth:`refresh` rescans every row)."""
         self._at_origin = np.zeros(0, dtype=np.int64)  # rows at the origin (prospective, booked) at the last refresh
-        self._travelling = np.zeros(0, dtype=np.int64)  # rows on their way, not final, at the last refresh
+        self._travelling = np.zeros(0, dtype=np.int64)  # rows on their way at the last refresh
+        self._waiting = np.zeros(0, dtype=np.int64)  # rows waiting in Minsk to go home at the last refresh
         self._seen = 0  # rows that existed at the last refresh
         self._final_people = np.zeros(len(JourneyState), dtype=np.int64)  # people in final rows left out
 
     def refresh(self) -> None:
-        """Re-sort the live rows: drop those now final, move those that left the origin to the travelling.
+        """Re-sort the live rows into the index's three parts (at the origin, on the way, waiting); drop the final.
 
         The model calls it once a day, after the flights: the only moves out of the origin states
-        are boarding a flight (landing in Minsk, or at a gateway such as Moscow) and giving up, so from
-        then until the next refresh every party on its way is in the travelling index (the test suite
-        checks every state against a full scan each day).
+        are boarding a flight (landing in Minsk, or at a gateway such as Moscow) and giving up, and
+        the only moves out of waiting to go home are final (a flight home), so from then until the
+        next refresh every party on its way is in the travelling part, and the waiting part holds
+        no one on the way (parties who start waiting today are still in the travelling part). The
+        test suite checks every state against a full scan at every query of a run.
         """
-        origin = self._with_new(self._at_origin)
-        travelling = self._travelling
-        o_state, t_state = self.state[origin], self.state[travelling]
-        self._count_final(origin[IS_FINAL[o_state]])
-        self._count_final(travelling[IS_FINAL[t_state]])
-        left = origin[IS_TRAVELLING[o_state]]
-        back = travelling[IS_AT_ORIGIN[t_state]]  # no rule does this; kept exact all the same
-        stay_origin, stay_travel = origin[IS_AT_ORIGIN[o_state]], travelling[IS_TRAVELLING[t_state]]
-        self._at_origin = np.sort(np.concatenate([stay_origin, back])) if back.size else stay_origin
-        self._travelling = np.sort(np.concatenate([stay_travel, left])) if left.size else stay_travel
+        parts: list[list[np.ndarray]] = [[], [], []]
+        for home, rows in enumerate((self._with_new(self._at_origin), self._travelling, self._waiting)):
+            part = PART[self.state[rows]]
+            if (part == home).all():  # most days, for most parts: nobody moved
+                parts[home].append(rows)
+                continue
+            self._count_final(rows[part == 3])
+            for p in range(3):
+                moved = rows[part == p]
+                if moved.size:
+                    parts[p].append(moved)
+        self._at_origin, self._travelling, self._waiting = (_merged(*arrays) for arrays in parts)
         self._seen = self.n
 
     def _count_final(self, rows: np.ndarray) -> None:
@@ -137,15 +155,16 @@ class Population:
         return np.concatenate([rows, np.arange(self._seen, self.n)])
 
     def travelling_rows(self) -> np.ndarray:
-        """Row indices, in row order, of every party on its way (neither at the origin nor final).
+        """Row indices, in row order, of every party on its way (neither at the origin, waiting to go home nor final).
 
-        It may also hold some that just reached a final state or were added since the last refresh.
+        It may also hold some that just reached a final state, started waiting today, or were added
+        since the last refresh.
         """
         return self._with_new(self._travelling)
 
     def live_rows(self) -> np.ndarray:
         """Row indices, in row order, of every party not in a final state (and perhaps some that just are)."""
-        return np.sort(np.concatenate([self._at_origin, self._with_new(self._travelling)]))
+        return _merged(self._at_origin, self._waiting, self._with_new(self._travelling))
 
     @property
     def capacity(self) -> int:
@@ -205,6 +224,11 @@ class Population:
         """Row indices of parties in ``state``, in row order."""
         if IS_FINAL[state]:
             return np.flatnonzero(self.state[: self.n] == state)
+        if IS_WAITING[state]:  # those waiting since the last refresh are still in the travelling part
+            rows, more = self._waiting, self.travelling_rows()
+            more = more[self.state[more] == state]
+            rows = rows[self.state[rows] == state]
+            return _merged(rows, more) if more.size else rows
         rows = self._with_new(self._at_origin) if IS_AT_ORIGIN[state] else self.travelling_rows()
         return rows[self.state[rows] == state]
 
@@ -224,10 +248,19 @@ class Population:
             return int(self.size[: self.n].sum())
         return int(self.size[rows].sum())
 
-    def people_by_state(self) -> np.ndarray:
-        """People in each journey state, indexed by :class:`JourneyState`."""
+    def people_by_state(self, travelling: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """People in each journey state, indexed by :class:`JourneyState`.
+
+        Args:
+            travelling: The state and size columns at :meth:`travelling_rows`, when the caller has
+                read them already.
+        """
         out = self._final_people.copy()
-        rows = self.travelling_rows()
+        if travelling is None:
+            rows = self.travelling_rows()
+            travelling = self.state[rows], self.size[rows]
+        out += np.bincount(travelling[0], weights=travelling[1], minlength=len(JourneyState)).astype(np.int64)
+        rows = self._waiting
         out += np.bincount(self.state[rows], weights=self.size[rows], minlength=len(JourneyState)).astype(np.int64)
         rows = self._at_origin  # rows added since the refresh are counted with the travelling ones
         state, size = self.state[rows], self.size[rows]

@@ -205,3 +205,22 @@ def test_live_index_follows_a_state_set_through_the_migrant_view():
     pop[1].state = S.AT_BORDER  # not a rule of the model, but the view must stay truthful
     assert pop.in_state(S.AT_BORDER).tolist() == [0, 1, 2]
     assert pop.people_by_state()[S.DEAD] == 0
+
+
+def test_parties_waiting_to_go_home_are_kept_apart_and_found_on_the_day_they_start_waiting():
+    """Waiting in Minsk to go home is the commonest live state of a long run; it has its own part of the index."""
+    pop = Population()
+    pop.add(4, state=S.IN_MINSK, size=[1, 2, 3, 4])
+    pop.refresh()
+    pop.state[[0, 2]] = S.WAITING_RETURN  # after the day's refresh: still in the travelling part
+    assert pop.in_state(S.WAITING_RETURN).tolist() == [0, 2]
+    pop.refresh()
+    assert pop.travelling_rows().tolist() == [1, 3]  # the waiting are no longer read by every travelling query
+    pop.state[3] = S.WAITING_RETURN
+    assert pop.in_state(S.WAITING_RETURN).tolist() == [0, 2, 3]  # both parts, in row order
+    pop.state[0] = S.RETURNED_HOME
+    assert pop.in_state(S.WAITING_RETURN).tolist() == [2, 3]
+    assert pop.in_states(S.IN_MINSK, S.WAITING_RETURN).tolist() == [1, 2, 3]
+    for _ in range(2):  # counted once when it leaves the index, and not again
+        assert pop.people_by_state()[[S.RETURNED_HOME, S.WAITING_RETURN, S.IN_MINSK]].tolist() == [1, 7, 2]
+        pop.refresh()

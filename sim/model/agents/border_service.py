@@ -56,12 +56,9 @@ class BorderService(mesa.Agent):
         return cache[self.index]
 
     def _segment_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        spec = self.spec
-        segs = [spec.segments[self.model.segment_ids[j]] for j in self.segment_rows]
-        guards = np.array([s.guards for s in segs])
-        km = np.array([s.length_km for s in segs])
-        surv = np.array([s.surveillance for s in segs])
-        barrier = self.model.barrier_km()[self.segment_rows] / km
+        spec, values, rows = self.spec, self.model.arrays.segment_values, self.segment_rows
+        guards, km, surv = values("guards")[rows], values("length_km")[rows], values("surveillance")[rows]
+        barrier = self.model.barrier_km()[rows] / km
         hazard = (spec.detection_per_guard_km * guards / km + spec.detection_per_surveillance * surv
                   + spec.detection_per_barrier * barrier)
         season = spec.detection_seasonality[self.model.arrays.month[self.model.day]]
@@ -79,8 +76,8 @@ class BorderService(mesa.Agent):
     def resolve_attempts(self) -> None:
         """Resolve every attempt started last night at this service's segments."""
         m, pop, rec = self.model, self.model.population, self.model.recorder
-        rows = m.today.attempting
-        rows = rows[(m.segment_country[pop.segment[rows]] == self.index) & (pop.state[rows] == S.ATTEMPTING)]
+        rows = m.today.attempting[m.today.attempting_country == self.index]
+        rows = rows[pop.state[rows] == S.ATTEMPTING]  # (a service changes only its own parties' states)
         if rows.size == 0:
             return
         local = np.searchsorted(self.segment_rows, pop.segment[rows])

@@ -138,7 +138,7 @@ class Carrier(mesa.Agent):
         booked = self.bookings.pop(m.day, [])
         if not booked:
             return
-        booked = np.sort(np.concatenate(booked))
+        booked = np.sort(np.concatenate(booked), kind="stable")
         booked = booked[(pop.state[booked] == S.BOOKED) & (pop.next_day[booked] == m.day)]
         for i in self.route_rows:
             rows = booked[pop.route[booked] == i]
