@@ -186,9 +186,12 @@ class Recorder:
             if name in self.written_states:
                 block(f"state_{name}", "", "", self.states[:, j])
         k = len(labels)
-        metric, country, place = (np.repeat(np.array([lab[i] for lab in labels], dtype=object), n) for i in range(3))
+        # each label column is its k distinct strings taken n times each (arrow's take), not k * n Python strings
+        block_of_row = np.repeat(np.arange(k), n)
+        metric, country, place = (pd.array([lab[i] for lab in labels], dtype="str").take(block_of_row)
+                                  for i in range(3))
         return pd.DataFrame({
-            "date": np.tile(np.asarray(dates, dtype=object), k),
+            "date": pd.array(list(dates), dtype="str").take(np.tile(np.arange(n), k)),
             "metric": metric, "country": country, "place": place,
             "value": np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
         })
