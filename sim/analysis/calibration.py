@@ -182,6 +182,9 @@ def calibrate(scenario_path, params_path, n_seeds: int | None = None, root_seed:
         evaluations: Candidates of the local search (default from the file, else 200).
     """
     t0 = time.perf_counter()
+    if method not in ("optimise", "local"):
+        raise ScenarioError(f"unknown calibration method {method!r}.", hint="use optimise or local here; "
+                            "abc is sim.analysis.abc.calibrate_abc.")
     scenario = load_scenario(scenario_path)
     file = str(scenario_path)
     spec = load_params(params_path, scenario)

@@ -8,7 +8,8 @@ factor, the same for a detection rate of 0.2 and a population of 4,000) and in t
 itself otherwise, clipped to the ranges. Each candidate is scored as the other methods score it:
 the mean overall ARD over the calibration seeds (:class:`~sim.analysis.objective.Objective`,
 common random numbers), its seeds run side by side on the workers. The first simplex steps from
-the start by 0.4 in the log (a factor of 1.5) or a tenth of the range, inwards at a bound.
+the start by 0.4 in the log (a factor of 1.5) or a tenth of the range, towards the side with more room and
+never past a bound; the search stays inside the ranges (scipy's bounded Nelder–Mead).
 
 The result is one point, like ``--method optimise``, and as noisy as its seeds: it is a start for
 ABC-SMC (ranges about it in a parameters file), not an estimate of what the data identify.
@@ -53,10 +54,15 @@ class _Coordinates:
         x = np.where(self.log, np.exp(np.where(self.log, z, 0.0)), z)
         return np.clip(x, self.low, self.high)
 
+    def bounds(self) -> list[tuple[float, float]]:
+        """The ranges in the search's coordinates."""
+        return list(zip(self.to_z(self.low).tolist(), self.to_z(self.high).tolist(), strict=True))
+
     def first_simplex(self, z0: np.ndarray) -> np.ndarray:
+        """The start and one step from it along each coordinate, towards the side with more room (at most that room)."""
         step = np.where(self.log, LOG_STEP, LINEAR_STEP * (self.high - self.low))
-        top = self.to_z(self.high)
-        step = np.where(z0 + step > top, -step, step)
+        up, down = self.to_z(self.high) - z0, z0 - self.to_z(self.low)
+        step = np.where(up >= down, np.minimum(step, up), -np.minimum(step, down))
         return np.vstack([z0] + [z0 + step[i] * np.eye(z0.size)[i] for i in range(z0.size)])
 
 
@@ -83,7 +89,7 @@ def local_fit(objective: Objective, spec: ParamSpec, x0: np.ndarray, evaluations
 
     coords = _Coordinates(spec)
     best = LocalFit(np.asarray(x0, dtype=float), np.inf, 0)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) if workers > 1 else None
+    pool = None
 
     def ard(z):
         x = coords.to_x(z)
@@ -98,10 +104,13 @@ def local_fit(objective: Objective, spec: ParamSpec, x0: np.ndarray, evaluations
         return value
 
     z0 = coords.to_z(np.asarray(x0, dtype=float))
+    simplex = coords.first_simplex(z0)
     try:
-        minimize(ard, z0, method="Nelder-Mead", options={"maxfev": int(evaluations), "adaptive": True,
-                                                          "initial_simplex": coords.first_simplex(z0)})
+        if workers > 1:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+        minimize(ard, z0, method="Nelder-Mead", bounds=coords.bounds(),
+                 options={"maxfev": int(evaluations), "adaptive": True, "initial_simplex": simplex})
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     return best

@@ -76,7 +76,7 @@ def cmd_validate(args) -> int:
 def add_calibrate_parser(subparsers):
     """``calibrate SCENARIO --params FILE [--seeds N] [--out DIR]``."""
     p = subparsers.add_parser("calibrate", help="fit free parameters to observed figures: a posterior (ABC-SMC) "
-                                                "or one point (differential evolution)")
+                                                "or one point (differential evolution, or a local search)")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--params", required=True, help="YAML: parameters: {key.path: [low, high]} (+ options)")
     p.add_argument("--method", choices=("optimise", "local", "abc", "screen"), default="optimise",
@@ -88,7 +88,7 @@ def add_calibrate_parser(subparsers):
                    help="seeds per evaluation, the same at every one (default: the file's options, else 3)")
     p.add_argument("--root-seed", type=seed_number, help="root of the SeedSequence (default: the scenario's seed)")
     p.add_argument("--workers", type=int, help="local processes (default: min(4, CPUs))")
-    p.add_argument("--maxiter", type=int, help="optimiser iterations (default from the params file, else 8)")
+    p.add_argument("--maxiter", type=int, help="differential evolution generations (default from the file, else 8)")
     p.add_argument("--popsize", type=int, help="differential evolution population factor (default 4)")
     p.add_argument("--evaluations", type=int, help="candidates of the local search (--method local; default from "
                                                    "the params file, else 200)")
@@ -116,6 +116,13 @@ def cmd_calibrate(args) -> int:
         return _calibrate_abc(args, workers)
     if args.method == "screen":
         return _screen(args, workers)
+    if args.method == "local" and (args.loco or args.maxiter is not None or args.popsize is not None):
+        raise ScenarioError("--method local takes --evaluations; --loco, --maxiter and --popsize belong to "
+                            "differential evolution (--method optimise) or ABC-SMC.",
+                            hint="drop them, or use --method optimise.")
+    if args.method == "optimise" and args.evaluations is not None:
+        raise ScenarioError("--evaluations is the local search's (--method local); differential evolution "
+                            "takes --maxiter and --popsize.", hint="drop it, or use --method local.")
     folder = Path(args.out) if args.out else _default_out("calibration", args.scenario)
     result = calibrate(args.scenario, args.params, n_seeds=args.seeds, root_seed=args.root_seed, workers=workers,
                        maxiter=args.maxiter, popsize=args.popsize, observed=args.observed, loco=not args.no_loco,

@@ -186,7 +186,7 @@ class Recorder:
             if name in self.written_states:
                 block(f"state_{name}", "", "", self.states[:, j])
         k = len(labels)
-        # each label column is its k distinct strings taken n times each (arrow's take), not k * n Python strings
+        # each label column is its k distinct strings taken n times each (a str array's take), not k * n Python strings
         block_of_row = np.repeat(np.arange(k), n)
         metric, country, place = (pd.array([lab[i] for lab in labels], dtype="str").take(block_of_row)
                                   for i in range(3))

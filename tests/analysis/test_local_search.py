@@ -11,6 +11,7 @@ from sim.analysis.calibration import calibrate
 from sim.analysis.local_search import _Coordinates
 from sim.analysis.params_file import ParamSpec
 from sim.cli.commands import main as cli
+from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 
 
@@ -24,6 +25,10 @@ def test_coordinates_are_logs_of_positive_ranges_and_the_first_simplex_steps_inw
     assert simplex.shape == (3, 2)
     assert simplex[1, 0] == pytest.approx(np.log(1.9) - 0.4)  # log(1.9) + 0.4 would leave the range: step down
     assert simplex[2, 1] == pytest.approx(0.95 - 0.1)
+    narrow = _Coordinates(ParamSpec(["c"], [(0.8, 1.0)]))  # narrower than one step: capped at the room there is
+    start = narrow.to_z(np.array([0.8]))
+    assert narrow.to_x(narrow.first_simplex(start)[1]).tolist() == pytest.approx([1.0])
+    assert narrow.bounds() == [pytest.approx((np.log(0.8), 0.0))]
 
 
 def test_local_search_walks_from_the_scenario_values_towards_the_known_ones(tmp_path):
@@ -56,3 +61,14 @@ def test_cli_local_method_and_its_evaluations_option(tmp_path, capsys):
     assert cli(["calibrate", str(scenario), "--params", str(params), "--method", "local", "--evaluations", "0",
                 "--out", str(tmp_path / "bad")]) == 2
     assert "evaluations must be at least 1" in capsys.readouterr().err
+
+
+def test_options_of_the_other_methods_are_refused_with_local(tmp_path, capsys):
+    scenario, params = _twin(tmp_path)
+    for extra in (["--method", "local", "--loco"], ["--method", "local", "--maxiter", "3"],
+                  ["--evaluations", "5"]):
+        assert cli(["calibrate", str(scenario), "--params", str(params), *extra, "--out", str(tmp_path / "x")]) == 2
+        assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(ScenarioError, match="unknown calibration method"):
+        calibrate(scenario, params, method="abc")
