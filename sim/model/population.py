@@ -55,8 +55,9 @@ IS_AT_ORIGIN[list(AT_ORIGIN)] = True
 IS_WAITING = np.zeros(len(JourneyState), dtype=bool)  # in Minsk waiting to go home: many parties, for months
 IS_WAITING[JourneyState.WAITING_RETURN] = True
 IS_TRAVELLING = ~IS_FINAL & ~IS_AT_ORIGIN & ~IS_WAITING  # on the way: neither at the origin, waiting nor final
-# the part of the live-row index a state's rows are kept in: 0 at the origin, 1 on the way, 2 waiting, 3 final
-PART = np.select([IS_AT_ORIGIN, IS_TRAVELLING, IS_WAITING], [0, 1, 2], 3).astype(np.int8)
+# the part of the live-row index a state's rows are kept in: 0 at the origin, 1 on the way, 2 waiting; final ones leave
+FINAL_PART = 3
+PART = np.select([IS_AT_ORIGIN, IS_TRAVELLING, IS_WAITING], [0, 1, 2], FINAL_PART).astype(np.int8)
 # states a run of any scenario can hold; IN_TRANSIT only where a route flies into a gateway
 OPTIONAL_STATES = (JourneyState.IN_TRANSIT,)
 
@@ -129,14 +130,14 @@ class Population:
         no one on the way (parties who start waiting today are still in the travelling part). The
         test suite checks every state against a full scan at every query of a run.
         """
-        parts: list[list[np.ndarray]] = [[], [], []]
+        parts: list[list[np.ndarray]] = [[] for _ in range(FINAL_PART)]
         for home, rows in enumerate((self._with_new(self._at_origin), self._travelling, self._waiting)):
             part = PART[self.state[rows]]
             if (part == home).all():  # most days, for most parts: nobody moved
                 parts[home].append(rows)
                 continue
-            self._count_final(rows[part == 3])
-            for p in range(3):
+            self._count_final(rows[part == FINAL_PART])
+            for p in range(FINAL_PART):
                 moved = rows[part == p]
                 if moved.size:
                     parts[p].append(moved)
