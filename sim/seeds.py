@@ -1,4 +1,4 @@
-"""Seeds: every seed a replicate, an ensemble, a validation or a calibration runs with, and every posterior draw.
+"""Seeds: every seed a replicate, an ensemble, a validation or a calibration runs with, every posterior draw and error.
 
 ``spawn_seeds(root, n)[i]`` is ``SeedSequence(root).spawn(n)[i].generate_state(1)[0]``: the first
 ``n`` seeds of a larger set are the same, so an ensemble can be extended in place and a sweep's
@@ -13,6 +13,7 @@ import numpy as np
 
 CALIBRATION_STREAM = 104_729  # spawn key of the calibration seeds: a stream apart from every other
 POSTERIOR_STREAM = 130_363  # spawn key of the draws from a posterior: replicate r draws with the r-th child
+OBSERVATION_STREAM = 155_921  # spawn key of the observation errors added in validation (sim.analysis.observation_error)
 
 
 def spawn_seeds(root: int, n: int) -> list[int]:
@@ -38,3 +39,13 @@ def posterior_draws(root: int, n: int, weights) -> list[int]:
     children = np.random.SeedSequence(root, spawn_key=(POSTERIOR_STREAM,)).spawn(n)
     return [int(min(cdf.searchsorted(np.random.default_rng(c).random(), side="right"), len(cdf) - 1))
             for c in children]
+
+
+def observation_error_rngs(root: int, n: int) -> list[np.random.Generator]:
+    """One generator per replicate for the observation errors of a validation, on a stream of their own.
+
+    Replicate ``r`` draws with the ``r``-th child of ``SeedSequence(root, spawn_key=(OBSERVATION_STREAM,))``, so
+    the first ``n`` replicates of a larger validation draw the same errors, and the runs' own seeds are untouched.
+    """
+    children = np.random.SeedSequence(root, spawn_key=(OBSERVATION_STREAM,)).spawn(n)
+    return [np.random.default_rng(c) for c in children]

@@ -139,7 +139,7 @@ def validate(scenario_path, n_seeds: int = 20, root_seed: int | None = None, wor
         if post is not None else None
     values, others = run_replicates(scenario, seeds, targets, workers, check_list, sets)
     report = make_report(file or scenario.name, obs_label, seeds, targets, values, others, check_list,
-                         until=scenario.calibrated_until)
+                         until=scenario.calibrated_until, error_root=root)
     report.summary["uncertainty"] = ("seed noise and parameter uncertainty (posterior "
                                      f"{post.path}, generation {post.generation}, {len(post)} sets)") \
         if post is not None else "seed noise only"

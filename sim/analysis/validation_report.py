@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.independent_checks import check_table, format_checks
+from sim.analysis.observation_error import ObservationError, observation_error
 from sim.analysis.scores import (
     BASELINES,
     FORECASTS,
@@ -50,6 +51,7 @@ class ValidationReport:
     series: pd.DataFrame = field(default=None)
     summary: dict = field(default_factory=dict)
     checks: pd.DataFrame | None = None  # independent checks (check_table), when a checks file exists
+    errors: ObservationError | None = None  # the runs' counts with an inferred observation and model error
 
     def write(self, folder) -> list[Path]:
         """Write validation.csv, checks.csv, validation.json and the band plot into ``folder``."""
@@ -62,7 +64,8 @@ class ValidationReport:
             atomic_write_frame(paths[-1], self.checks)
         atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
         paths.append(plot_bands(self.targets, self.values, self.series, len(self.seeds),
-                                folder / "validation_bands.png"))
+                                folder / "validation_bands.png",
+                                observed_band=None if self.errors is None else self.errors.draws))
         return paths
 
 
@@ -118,11 +121,13 @@ def _series_rows(targets, values, med, predictions, sample, until) -> list[dict]
     return rows
 
 
-def _overall(targets, values, med, predictions, sample, until) -> dict:
+def _overall(targets, values, med, predictions, sample, until, errors: ObservationError | None) -> dict:
     part = _scored_in(targets, sample, until)
     overall_seed = np.array([ard_of(v, part)[0] for v in values])
     inside = coverage(values, part)
+    with_error = coverage(errors.draws, part) if errors is not None else {90: None, 50: None}
     return {"rows": sum(t.scored for t in part), "coverage_90": inside[90], "coverage_50": inside[50],
+            "coverage_90_with_error": with_error[90], "coverage_50_with_error": with_error[50],
             "ard_seed_median": float(np.median(overall_seed)),
             "ard_seed_p05": float(np.percentile(overall_seed, 5)),
             "ard_seed_p95": float(np.percentile(overall_seed, 95)),
@@ -133,13 +138,21 @@ def _overall(targets, values, med, predictions, sample, until) -> dict:
 
 
 def make_report(scenario_label: str, observed_label: str, seeds: list[int], targets: list[Target],
-                values: np.ndarray, others: list[dict], checks=(), until: dt.date | None = None) -> ValidationReport:
-    """Turn the runs' values into per-row, per-series and overall tables, in and out of sample (and the checks)."""
+                values: np.ndarray, others: list[dict], checks=(), until: dt.date | None = None,
+                error_root: int | None = None) -> ValidationReport:
+    """Turn the runs' values into per-row, per-series and overall tables, in and out of sample (and the checks).
+
+    With ``error_root``, the rows also get bands for the published figure: the runs' counts with an observation
+    and model error inferred from the in-sample rows (:mod:`sim.analysis.observation_error`, draws seeded from
+    ``error_root``), and the coverage of those bands.
+    """
     obs = np.array([t.value for t in targets])
     med = np.median(values, axis=0)
     lo, hi = np.percentile(values, 5, axis=0), np.percentile(values, 95, axis=0)
     samples = [sample_of(t, until) for t in targets]
     in_sample = _scored_in(targets, "in", until)
+    errors = None if error_root is None else \
+        observation_error(values, targets, [t.scored for t in in_sample], error_root)
     base = {f"{k}_loo": v for k, v in baseline_predictions(in_sample).items()}
     base.update({f"{k}_insample": v for k, v in baseline_predictions(in_sample, in_sample=True).items()})
     base.update(forecast_predictions(targets, until))
@@ -158,6 +171,10 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
         rows[f"baseline_{name}"] = pred
     rows["sample"] = samples
     rows["in_band_50"] = (obs >= np.percentile(values, 25, axis=0)) & (obs <= np.percentile(values, 75, axis=0))
+    if errors is not None:
+        e_lo, e_hi = np.percentile(errors.draws, 5, axis=0), np.percentile(errors.draws, 95, axis=0)
+        rows["observed_p05"], rows["observed_p95"] = e_lo, e_hi
+        rows["in_band_with_error"] = (obs >= e_lo) & (obs <= e_hi)
     series_rows = []
     present = [s for s in SAMPLES if any(t.scored and sample_of(t, until) == s for t in targets)]
     for sample in present:
@@ -187,9 +204,13 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
                                     "when none can",
             "coverage_90": "share of the scored rows whose observed value lies inside the simulated 5-95 % band "
                            "(coverage_50: inside 25-75 %); with a posterior, the bands include parameter uncertainty",
+            "coverage_90_with_error": "the same for the bands of the published figure (observed_p05..observed_p95): "
+                                      "each run's count with an observation and model error inferred from the "
+                                      "in-sample rows, each in-sample row's own residual left out (observation_error)",
         },
-        "overall": _overall(targets, values, med, base, "in", until) if "in" in present else {},
-        "out_of_sample": _overall(targets, values, med, base, "out", until) if "out" in present else None,
+        "observation_error": errors.summary() if errors is not None else None,
+        "overall": _overall(targets, values, med, base, "in", until, errors) if "in" in present else {},
+        "out_of_sample": _overall(targets, values, med, base, "out", until, errors) if "out" in present else None,
         "beats_every_loo_baseline": beats,
         "beats_every_forecast": beats_forecasts,
         "series": [{k: (_clean(v) if isinstance(v, float) else v) for k, v in e.items()} for e in series_rows],
@@ -200,7 +221,7 @@ def make_report(scenario_label: str, observed_label: str, seeds: list[int], targ
         "independent_checks": json.loads(checks_table.to_json(orient="records")) if checks_table is not None else [],
     }
     return ValidationReport(scenario_label, observed_label, seeds, targets, values, others, rows, series, summary,
-                            checks_table)
+                            checks_table, errors)
 
 
 def _num(x, width: int = 8) -> str:
@@ -222,6 +243,12 @@ def _series_lines(report: ValidationReport, sample: str) -> list[str]:
                  f"ARD of the median run {_num(o['ard_of_median'], 0)})")
     lines.append(f"coverage: {100 * o['coverage_90']:.0f} % of the rows inside the 90 % band, "
                  f"{100 * o['coverage_50']:.0f} % inside the 50 % band ({report.summary.get('uncertainty', 'seeds')})")
+    err = report.summary.get("observation_error")
+    if err and o.get("coverage_90_with_error") is not None:
+        lines.append(f"with an observation and model error (sigma {err['sigma_median']:.2f}, 5-95 % "
+                     f"{err['sigma_p05']:.2f}-{err['sigma_p95']:.2f}, inferred from {err['rows']} in-sample rows, "
+                     f"each row's own left out): {100 * o['coverage_90_with_error']:.0f} % inside the 90 % band, "
+                     f"{100 * o['coverage_50_with_error']:.0f} % inside the 50 % band")
     return lines
 
 
@@ -229,13 +256,17 @@ def format_table(report: ValidationReport) -> str:
     """A short plain-text table of the results."""
     until = report.summary.get("calibrated_until")
     lines = [f"Validation of {report.scenario} against {report.observed} ({len(report.seeds)} seeds)", ""]
-    lines.append(f"{'row':<34}{'observed':>10}{'sim median':>12}{'5-95 %':>18}{'rel.err':>9}")
+    errors = "observed_p05" in report.rows
+    lines.append(f"{'row':<34}{'observed':>10}{'sim median':>12}{'5-95 %':>18}{'rel.err':>9}"
+                 + (f"{'published 5-95 %':>20}" if errors else ""))
     for r in report.rows.itertuples(index=False):
         label = f"{r.country} {r.metric} {r.period_start[2:]}..{r.period_end[2:]}"
         band = f"{r.sim_p05:,.0f}-{r.sim_p95:,.0f}"
+        published = f"{r.observed_p05:,.0f}-{r.observed_p95:,.0f}" if errors else ""
         flag = "" if r.scored else "  (not scored)"
         flag += "  out of sample" if until and r.sample == "out" else ""
-        lines.append(f"{label:<34}{r.observed:>10,.0f}{r.sim_median:>12,.0f}{band:>18}{r.rel_error_median:>9.2f}{flag}")
+        lines.append(f"{label:<34}{r.observed:>10,.0f}{r.sim_median:>12,.0f}{band:>18}{r.rel_error_median:>9.2f}"
+                     f"{published:>20}{flag}")
     if report.summary["overall"]:
         title = f"In sample (rows ending by {until}, which the calibration saw)" if until else "All rows"
         lines += ["", title + "; baselines: leave-one-out (flat, ramp, last) and forecasts from earlier figures "

@@ -13,7 +13,8 @@ from sim.plots.base import save_png
 from sim.plots.style import OBSERVED_COLOUR, SIMULATED_COLOUR, country_colour, series_colour
 
 
-def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, n_seeds: int, path: Path) -> Path:
+def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, n_seeds: int, path: Path,
+               observed_band: np.ndarray | None = None) -> Path:
     """One panel per series: observed points against the simulated median and 5–95 % band.
 
     Args:
@@ -22,6 +23,8 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
         series: Per-series scores (``series``, ``ard_seed_median``), for the panel titles.
         n_seeds: Seeds behind the bands.
         path: PNG to write.
+        observed_band: Optional draws of the published figure (seeds × targets: the counts with an observation
+            and model error); their 5–95 % is drawn as a dashed outline.
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -44,6 +47,12 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
             v = vals[:, k]
             lo, med, hi = np.percentile(v, 5), np.median(v), np.percentile(v, 95)
             alpha = 1.0 if t.scored else 0.35
+            if observed_band is not None:
+                p_lo, p_hi = np.percentile(observed_band[:, k], 5), np.percentile(observed_band[:, k], 95)
+                edge = pd.Timestamp(t.end) if t.aggregation == "cumulative" else None
+                ax.plot([edge, edge] if edge is not None else [x0, x1, x1, x0, x0],
+                        [p_lo, p_hi] if edge is not None else [p_lo, p_lo, p_hi, p_hi, p_lo],
+                        color=SIMULATED_COLOUR, linewidth=1, linestyle="--", alpha=0.8 * alpha)
             if t.aggregation == "cumulative":  # a running total: a point at the period's end
                 xe = pd.Timestamp(t.end)
                 ax.errorbar([xe], [med], yerr=[[med - lo], [hi - med]], fmt="s", color=SIMULATED_COLOUR, capsize=5,
@@ -77,7 +86,10 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
     handles = [Line2D([], [], color=OBSERVED_COLOUR, marker="o", linewidth=1, label="observed (official figure)"),
                Line2D([], [], color=SIMULATED_COLOUR, linewidth=2.5, label="simulated median"),
                Line2D([], [], color=SIMULATED_COLOUR, alpha=0.3, linewidth=8, label="simulated 5–95 %")]
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9)
+    if observed_band is not None:
+        handles.append(Line2D([], [], color=SIMULATED_COLOUR, linewidth=1, linestyle="--",
+                              label="5–95 % of the published figure (with observation and model error)"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9)
     return save_png(fig, path, f"Observed vs simulated, {n_seeds} seeds", rect=(0, 0.05, 1, 1))
 
 

@@ -89,5 +89,21 @@ def test_leave_one_country_out_predicts_each_country_from_the_others(twin):
         assert r["fitted_on"] == sorted({"LT", "PL"} - {r["held_out"]}) and r["rows"] == 2
         assert 0 <= r["coverage_50"] <= r["coverage_90"] <= 1 and r["ard_of_median_prediction"] >= 0
         assert (result.out / f"loco_{r['held_out']}" / "abc.db").exists()
+        # the error is learnt from the fitted country's rows only: two rows are too few to teach it
+        assert r["observation_error"] is None and r["coverage_90_with_error"] is None
     assert json.loads((result.out / "loco.json").read_text()) == json.loads(json.dumps(rows))
     assert "## Leave one country out" in (result.out / "posterior_summary.md").read_text()
+
+
+def test_leave_one_country_out_scores_published_bands_with_an_error_from_the_fitted_rows(twin, monkeypatch):
+    from sim.analysis import observation_error
+    from sim.analysis.abc_loco import add_loco
+
+    _, _, result = twin
+    monkeypatch.setattr(observation_error, "MIN_ROWS", 2)  # the twin has two rows per country
+    rows = add_loco(result)  # the held-out fits resume from their databases; only the predictive runs again
+    for r in rows:
+        assert r["observation_error"]["rows"] == 2  # the fitted country's rows, never the held-out ones
+        assert 0 <= r["coverage_50_with_error"] <= r["coverage_90_with_error"] <= 1
+    md = (result.out / "posterior_summary.md").read_text()
+    assert "Inside 90 %, with error" in md and md.count("## Leave one country out") == 1  # replaced, not appended
