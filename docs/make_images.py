@@ -3,6 +3,7 @@
     .venv/bin/python docs/make_images.py                  # all
     .venv/bin/python docs/make_images.py --only map       # just the flow map (no browser needed)
     .venv/bin/python docs/make_images.py --only posterior # seed-only against posterior bands (2 x 100 runs)
+    .venv/bin/python docs/make_images.py --only published # validation bands with the published figure's (20 runs)
 
 The demo images come from the real demo: ``run.py demo scenarios/classroom.yaml --port 0`` is
 started, Debian's chromium (``/usr/bin/chromium``, or ``$CORRIDOR_CHROMIUM``) is driven headless by
@@ -141,16 +142,34 @@ def posterior_bands() -> Path:
         return save_small(png.read_bytes(), OUT / "posterior_bands_belarus_2021.png")
 
 
+def published_bands() -> Path:
+    """belarus_2021's validation bands (20 seeds, posterior draws) with the dashed bands of the published figure."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from sim.analysis.validation import validate
+    from sim.scenario.loader import load_scenario
+
+    scenario = ROOT / "scenarios" / "belarus_2021.yaml"
+    report = validate(scenario, n_seeds=20, workers=2, checks=False, posterior=load_scenario(scenario).posterior_file)
+    with tempfile.TemporaryDirectory() as tmp:
+        report.write(Path(tmp))
+        png = Path(tmp) / "validation_bands.png"
+        return save_small(png.read_bytes(), OUT / "published_bands_belarus_2021.png")
+
+
 def main() -> None:
     """Write the images named by ``--only`` (default: all) into docs/img/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("demo", "map", "posterior"), help="make only these images")
+    parser.add_argument("--only", choices=("demo", "map", "posterior", "published"), help="make only these images")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.only in (None, "map"):
         flow_map()
     if args.only in (None, "posterior"):
         posterior_bands()
+    if args.only in (None, "published"):
+        published_bands()
     if args.only in (None, "demo"):
         demo_screenshots()
 

@@ -149,3 +149,17 @@ def test_belarus_2021_meets_the_validation_target():
     overall = report.summary["overall"]
     assert overall["ard_seed_median"] <= 0.25, overall
     assert all(report.summary["beats_every_loo_baseline"].values()), report.summary["beats_every_loo_baseline"]
+
+
+def test_belarus_2021_posterior_meets_the_calibration_bars():
+    """Issue 11's bars, on the shipped posterior: the posterior median's ARD <= 0.20 (20 seeds, seed noise only), and
+    the 90 % posterior predictive band of the published figures (parameters drawn from the posterior, with the
+    inferred observation and model error) holds at least 80 % of the calibration rows."""
+    scenario = BELARUS
+    at_median = validate(scenario, n_seeds=20, workers=2, checks=False)
+    assert at_median.summary["overall"]["ard_seed_median"] <= 0.20, at_median.summary["overall"]
+    drawn = validate(scenario, n_seeds=20, workers=2, checks=False,
+                     posterior=load_scenario(scenario).posterior_file)
+    overall = drawn.summary["overall"]
+    assert overall["coverage_90_with_error"] >= 0.8, overall
+    assert overall["coverage_90"] < overall["coverage_90_with_error"]  # the model's own bands hold fewer
