@@ -57,7 +57,8 @@ class ObservationError:
         return {"sigma_median": float(np.median(self.sigma)), "sigma_p05": float(np.percentile(self.sigma, 5)),
                 "sigma_p95": float(np.percentile(self.sigma, 95)), "rows": self.rows,
                 "model": "log(1 + observed) = log(1 + simulated) + Normal(0, sigma^2); sigma inferred per replicate "
-                         "from the in-sample residuals (prior 1/sigma^2), each in-sample row's own residual left out"}
+                         "from the residuals of the rows it was learnt from (prior 1/sigma^2), each such row's own "
+                         "residual left out of its own band"}
 
 
 def log_residuals(values: np.ndarray, targets: list[Target]) -> np.ndarray:

@@ -63,9 +63,10 @@ class ValidationReport:
             paths.append(folder / "checks.csv")
             atomic_write_frame(paths[-1], self.checks)
         atomic_write_text(paths[1], json.dumps(self.summary, indent=2, default=_json_default))
+        published = (self.rows["observed_p05"].to_numpy(), self.rows["observed_p95"].to_numpy()) \
+            if "observed_p05" in self.rows else None
         paths.append(plot_bands(self.targets, self.values, self.series, len(self.seeds),
-                                folder / "validation_bands.png",
-                                observed_band=None if self.errors is None else self.errors.draws))
+                                folder / "validation_bands.png", observed_band=published))
         return paths
 
 

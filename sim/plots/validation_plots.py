@@ -14,7 +14,7 @@ from sim.plots.style import OBSERVED_COLOUR, SIMULATED_COLOUR, country_colour, s
 
 
 def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, n_seeds: int, path: Path,
-               observed_band: np.ndarray | None = None) -> Path:
+               observed_band: tuple[np.ndarray, np.ndarray] | None = None) -> Path:
     """One panel per series: observed points against the simulated median and 5–95 % band.
 
     Args:
@@ -23,8 +23,8 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
         series: Per-series scores (``series``, ``ard_seed_median``), for the panel titles.
         n_seeds: Seeds behind the bands.
         path: PNG to write.
-        observed_band: Optional draws of the published figure (seeds × targets: the counts with an observation
-            and model error); their 5–95 % is drawn as a dashed outline.
+        observed_band: Optional 5 % and 95 % of the published figure per target (the counts with an observation
+            and model error: ``observed_p05``, ``observed_p95`` of the report), drawn as a dashed outline.
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -48,11 +48,12 @@ def plot_bands(targets: list[Target], values: np.ndarray, series: pd.DataFrame, 
             lo, med, hi = np.percentile(v, 5), np.median(v), np.percentile(v, 95)
             alpha = 1.0 if t.scored else 0.35
             if observed_band is not None:
-                p_lo, p_hi = np.percentile(observed_band[:, k], 5), np.percentile(observed_band[:, k], 95)
-                edge = pd.Timestamp(t.end) if t.aggregation == "cumulative" else None
-                ax.plot([edge, edge] if edge is not None else [x0, x1, x1, x0, x0],
-                        [p_lo, p_hi] if edge is not None else [p_lo, p_lo, p_hi, p_hi, p_lo],
-                        color=SIMULATED_COLOUR, linewidth=1, linestyle="--", alpha=0.8 * alpha)
+                p_lo, p_hi = observed_band[0][k], observed_band[1][k]
+                if t.aggregation == "cumulative":  # a vertical line at the period's end
+                    xs, ys = [pd.Timestamp(t.end)] * 2, [p_lo, p_hi]
+                else:  # a box over the period
+                    xs, ys = [x0, x1, x1, x0, x0], [p_lo, p_lo, p_hi, p_hi, p_lo]
+                ax.plot(xs, ys, color=SIMULATED_COLOUR, linewidth=1, linestyle="--", alpha=0.8 * alpha)
             if t.aggregation == "cumulative":  # a running total: a point at the period's end
                 xe = pd.Timestamp(t.end)
                 ax.errorbar([xe], [med], yerr=[[med - lo], [hi - med]], fmt="s", color=SIMULATED_COLOUR, capsize=5,
